@@ -1,0 +1,235 @@
+//! Turning bytes into text: BOM, then the bytes themselves, then the declared
+//! charset (which can lie), then a statistical guess.
+//!
+//! ```
+//! use xunwen_indexer::decode::decode;
+//! let (gbk, _, _) = encoding_rs::GBK.encode("新闻联播");
+//! let decoded = decode(&gbk, None).unwrap();
+//! assert_eq!(decoded.text, "新闻联播");
+//! assert_eq!(decoded.encoding, "GBK");
+//! ```
+
+use encoding_rs::{BIG5, Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
+
+/// Above this share of replaced bytes a file is refused rather than indexed.
+const MAX_REPLACED_SHARE: f64 = 0.01;
+
+/// Decoded text and how it was decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    /// Name of the encoding used (WHATWG name).
+    pub encoding: &'static str,
+    /// Number of invalid sequences replaced by U+FFFD.
+    pub replaced: usize,
+}
+
+/// Why bytes were not turned into text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("empty file")]
+    Empty,
+    #[error("binary content, not text")]
+    Binary,
+    #[error("{replaced} invalid bytes in {len} (decoded as {encoding}): too damaged to index")]
+    TooDamaged {
+        encoding: &'static str,
+        replaced: usize,
+        len: usize,
+    },
+}
+
+fn count_replacements(encoding: &'static Encoding, bytes: &[u8]) -> (String, usize) {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(
+        decoder
+            .max_utf8_buffer_length_without_replacement(bytes.len())
+            .unwrap_or(bytes.len() * 3),
+    );
+    let mut replaced = 0;
+    let mut input = bytes;
+    loop {
+        let (result, read) = decoder.decode_to_string_without_replacement(input, &mut text, true);
+        input = &input[read..];
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::Malformed(_, _) => {
+                replaced += 1;
+                text.push('\u{FFFD}');
+            }
+            encoding_rs::DecoderResult::OutputFull => {
+                text.reserve(input.len() * 3 + 16);
+            }
+        }
+    }
+    (text, replaced)
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(8192)];
+    let controls = sample
+        .iter()
+        .filter(|b| matches!(b, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F))
+        .count();
+    sample.contains(&0) || controls * 100 > sample.len()
+}
+
+fn finish(encoding: &'static Encoding, bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let (text, replaced) = count_replacements(encoding, bytes);
+    if replaced as f64 > bytes.len() as f64 * MAX_REPLACED_SHARE {
+        return Err(DecodeError::TooDamaged {
+            encoding: encoding.name(),
+            replaced,
+            len: bytes.len(),
+        });
+    }
+    Ok(Decoded {
+        text,
+        encoding: encoding.name(),
+        replaced,
+    })
+}
+
+/// Decodes bytes. `declared` is the charset a page declares (HTML meta, HTTP
+/// header); it only decides when the bytes themselves do not.
+pub fn decode(bytes: &[u8], declared: Option<&'static Encoding>) -> Result<Decoded, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        return finish(encoding, &bytes[bom_len..]);
+    }
+    if looks_binary(bytes) {
+        return Err(DecodeError::Binary);
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return finish(UTF_8, bytes);
+    }
+    // Mostly UTF-8 with a few bad bytes stays UTF-8 (with the bad bytes counted).
+    let (utf8_text, utf8_errors) = count_replacements(UTF_8, bytes);
+    if (utf8_errors as f64) < bytes.len() as f64 * MAX_REPLACED_SHARE {
+        return finish(UTF_8, bytes);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guessed = detector.guess(None, chardetng::Utf8Detection::Deny);
+    // Legacy Chinese encodings, the declared one first: the one that fits the
+    // bytes with the fewest errors wins.
+    let candidates = [declared, Some(guessed), Some(GB18030), Some(BIG5)];
+    let best = candidates
+        .into_iter()
+        .flatten()
+        .filter(|e| !e.is_single_byte() && *e != UTF_8 && *e != UTF_16LE && *e != UTF_16BE)
+        .map(|e| (count_replacements(e, bytes).1, e))
+        .min_by_key(|(errors, _)| *errors);
+    if let Some((errors, encoding)) = best
+        && (errors as f64) <= bytes.len() as f64 * MAX_REPLACED_SHARE
+    {
+        return finish(encoding, bytes);
+    }
+    // Nothing legacy fits. Text in a single-byte encoding almost never holds
+    // valid UTF-8 sequences; damaged UTF-8 holds many: refuse that one.
+    let good_multibyte = utf8_text
+        .chars()
+        .filter(|c| !c.is_ascii() && *c != '\u{FFFD}')
+        .count();
+    let damaged_utf8 = good_multibyte >= 3 && good_multibyte * 10 > utf8_errors;
+    if damaged_utf8 || !guessed.is_single_byte() {
+        let (replaced, encoding) = match best {
+            Some(best) if !damaged_utf8 => best,
+            _ => (utf8_errors, UTF_8),
+        };
+        return Err(DecodeError::TooDamaged {
+            encoding: encoding.name(),
+            replaced,
+            len: bytes.len(),
+        });
+    }
+    finish(guessed, bytes)
+}
+
+/// The charset an HTML page declares in its first bytes (`<meta charset>` or
+/// `http-equiv`), ignoring declarations inside comments.
+pub fn declared_html_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let mut rest = head.as_str();
+    while let Some(meta) = rest.find("<meta") {
+        let before = &rest[..meta];
+        // Skip metas that sit inside an HTML comment.
+        if let Some(open) = before.rfind("<!--")
+            && !before[open..].contains("-->")
+        {
+            let close = rest[meta..].find("-->")?;
+            rest = &rest[meta + close + 3..];
+            continue;
+        }
+        let tag_end = rest[meta..].find('>').map_or(rest.len(), |e| meta + e);
+        let tag = &rest[meta..tag_end];
+        if let Some(at) = tag.find("charset=") {
+            let value: String = tag[at + 8..]
+                .trim_start_matches(['"', '\''])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if let Some(encoding) = Encoding::for_label(value.as_bytes()) {
+                return Some(encoding);
+            }
+        }
+        rest = &rest[tag_end..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_with_bom() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "央视网".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let decoded = decode(&bytes, None).unwrap();
+        assert_eq!(decoded.text, "央视网");
+        assert_eq!(decoded.encoding, "UTF-16LE");
+    }
+
+    #[test]
+    fn lying_declaration_loses_to_the_bytes() {
+        let bytes = "<meta charset=gb2312><title>新闻</title>".as_bytes();
+        assert_eq!(declared_html_charset(bytes), Some(encoding_rs::GBK));
+        assert_eq!(
+            decode(bytes, declared_html_charset(bytes))
+                .unwrap()
+                .encoding,
+            "UTF-8"
+        );
+    }
+
+    #[test]
+    fn commented_out_declaration_is_ignored() {
+        let bytes = b"<meta charset=\"utf-8\"><!-- <meta charset=gb2312 /> -->";
+        assert_eq!(declared_html_charset(bytes), Some(UTF_8));
+        let bytes = b"<!-- <meta charset=gb2312 /> --><meta charset=\"big5\">";
+        assert_eq!(declared_html_charset(bytes), Some(encoding_rs::BIG5));
+    }
+
+    #[test]
+    fn empty_and_binary_are_refused() {
+        assert_eq!(decode(b"", None), Err(DecodeError::Empty));
+        assert_eq!(
+            decode(&[0u8, 1, 2, 3, 200, 17], None),
+            Err(DecodeError::Binary)
+        );
+    }
+
+    #[test]
+    fn a_few_bad_bytes_are_counted_not_fatal() {
+        let mut bytes = "正常的新闻文本".repeat(100).into_bytes();
+        bytes.insert(30, 0xFF);
+        let decoded = decode(&bytes, None).unwrap();
+        assert_eq!(decoded.replaced, 1);
+        assert_eq!(decoded.encoding, "UTF-8");
+    }
+}

@@ -1,0 +1,11 @@
+//! Reading Chinese news archives as they really are (HTML pages, scraped
+//! text, JSON and JSON Lines, Markdown transcripts, `.gz` and `.tar.gz`, GBK,
+//! GB18030, Big5, UTF-16) into clean articles, and loading them into the index.
+
+pub mod decode;
+pub mod extract;
+pub mod run;
+pub mod text;
+pub mod walk;
+
+pub use run::{IndexOptions, Notice, Report, RunError, run};

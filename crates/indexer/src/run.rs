@@ -1,0 +1,252 @@
+//! One indexing run: walk, extract in worker threads, write through the single
+//! writer, commit periodically, and report.
+//!
+//! The manifest of fully read files travels in each commit's payload, so it is
+//! exactly as durable as the articles: after a kill, a re-run skips the files
+//! of the last commit and reads the rest again (articles it already holds are
+//! found unchanged and not written twice).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, unbounded};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use xunwen_engine::analysis::Analysis;
+use xunwen_engine::{EngineError, NewsIndex, Upsert};
+
+use crate::extract::Event;
+use crate::walk::{FileEntry, collect_files, read_file};
+
+/// Settings of an indexing run.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    pub index_dir: PathBuf,
+    pub dictionary: Option<PathBuf>,
+    /// Indexing threads of the writer; extraction uses about half as many.
+    pub threads: usize,
+    /// Memory the writer may buffer before it flushes a segment.
+    pub memory_budget: usize,
+    /// Time between commits.
+    pub commit_interval: Duration,
+    pub show_progress: bool,
+}
+
+impl IndexOptions {
+    pub fn new(index_dir: PathBuf) -> Self {
+        IndexOptions {
+            index_dir,
+            dictionary: None,
+            threads: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(8),
+            memory_budget: 256 << 20,
+            commit_interval: Duration::from_secs(10),
+            show_progress: false,
+        }
+    }
+}
+
+/// A file or record that was not indexed, or indexed with a repair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub location: String,
+    pub reason: String,
+}
+
+/// What a run did. Written as JSON by `--report`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Report {
+    pub added: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Added articles whose text is identical to one already indexed.
+    pub duplicates: u64,
+    pub files_read: u64,
+    /// Files skipped because the last commit already holds them unchanged.
+    pub files_unchanged: u64,
+    pub refused: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+    pub bytes_read: u64,
+    pub commits: u64,
+    pub seconds: f64,
+}
+
+/// What fails a whole run (as opposed to a refused file).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("indexing worker failed: {0}")]
+    Worker(String),
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    /// File path -> fingerprint (size and modification time) of fully read files.
+    files: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    fn load(index: &NewsIndex) -> Result<Manifest, EngineError> {
+        let payload = index.last_commit_payload()?;
+        Ok(payload
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_default())
+    }
+
+    fn is_unchanged(&self, file: &FileEntry) -> bool {
+        file.regular && self.files.get(&file.key()) == Some(&file.fingerprint())
+    }
+}
+
+enum Message {
+    Event(Event),
+    FileDone(FileEntry),
+}
+
+fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(total_bytes),
+        if show {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Indexes the given files and directories.
+pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError> {
+    let started = Instant::now();
+    let analysis = match &options.dictionary {
+        Some(path) => Analysis::with_user_dictionary(path)?,
+        None => Analysis::default_shared(),
+    };
+    let index = NewsIndex::open_or_create(&options.index_dir, &analysis)?;
+    let threads = options.threads.max(1);
+    let mut writer = index.writer(threads, options.memory_budget.max(threads * (16 << 20)))?;
+    let mut manifest = Manifest::load(&index)?;
+    let mut report = Report::default();
+
+    let index_dir =
+        std::fs::canonicalize(&options.index_dir).unwrap_or_else(|_| options.index_dir.clone());
+    let mut to_read = Vec::new();
+    for file in collect_files(paths, |location, reason| {
+        report.refused.push(Notice { location, reason })
+    }) {
+        if file.path.starts_with(&index_dir) {
+            continue;
+        }
+        if manifest.is_unchanged(&file) {
+            report.files_unchanged += 1;
+        } else {
+            to_read.push(file);
+        }
+    }
+    let total_bytes: u64 = to_read.iter().map(|f| f.size).sum();
+    let total_files = to_read.len();
+    let bar = progress_bar(total_bytes, options.show_progress);
+    let bytes_read = Arc::new(AtomicU64::new(0));
+
+    let (file_sender, file_receiver) = unbounded::<FileEntry>();
+    for file in to_read {
+        file_sender
+            .send(file)
+            .map_err(|e| RunError::Worker(e.to_string()))?;
+    }
+    drop(file_sender);
+    let (message_sender, message_receiver) = bounded::<Message>(4096);
+    let extract_threads = (threads / 2).max(1);
+    let workers: Vec<_> = (0..extract_threads)
+        .map(|_| {
+            let files = file_receiver.clone();
+            let messages = message_sender.clone();
+            let bytes_read = Arc::clone(&bytes_read);
+            std::thread::spawn(move || {
+                for file in files {
+                    let mut send = |event| {
+                        let _ = messages.send(Message::Event(event));
+                    };
+                    if let Err(error) = read_file(&file, Arc::clone(&bytes_read), &mut send) {
+                        send(Event::Refused {
+                            location: file.path.display().to_string(),
+                            reason: format!("unreadable: {error}"),
+                        });
+                    }
+                    if messages.send(Message::FileDone(file)).is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(message_sender);
+
+    let mut last_commit = Instant::now();
+    let commit =
+        |writer: &mut xunwen_engine::ArticleWriter, manifest: &Manifest, report: &mut Report| {
+            let payload = serde_json::to_string(manifest).unwrap_or_default();
+            writer.commit(&payload)?;
+            report.commits += 1;
+            tracing::debug!(commits = report.commits, "committed");
+            Ok::<(), EngineError>(())
+        };
+    for message in message_receiver {
+        match message {
+            Message::Event(Event::Article(article)) => match writer.upsert(&article)? {
+                Upsert::Added { duplicate } => {
+                    report.added += 1;
+                    report.duplicates += u64::from(duplicate);
+                }
+                Upsert::Updated => report.updated += 1,
+                Upsert::Unchanged => report.unchanged += 1,
+            },
+            Message::Event(Event::Refused { location, reason }) => {
+                report.refused.push(Notice { location, reason })
+            }
+            Message::Event(Event::Warning { location, message }) => report.warnings.push(Notice {
+                location,
+                reason: message,
+            }),
+            Message::FileDone(file) => {
+                report.files_read += 1;
+                if file.regular {
+                    manifest.files.insert(file.key(), file.fingerprint());
+                }
+            }
+        }
+        bar.set_position(bytes_read.load(Ordering::Relaxed));
+        bar.set_message(format!(
+            "files {}/{total_files}, articles {}",
+            report.files_read,
+            report.added + report.updated + report.unchanged
+        ));
+        if last_commit.elapsed() >= options.commit_interval {
+            commit(&mut writer, &manifest, &mut report)?;
+            last_commit = Instant::now();
+        }
+    }
+    for worker in workers {
+        worker
+            .join()
+            .map_err(|_| RunError::Worker("an extraction thread panicked".into()))?;
+    }
+    commit(&mut writer, &manifest, &mut report)?;
+    writer.finish()?;
+    bar.finish_and_clear();
+    report.bytes_read = bytes_read.load(Ordering::Relaxed);
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}

@@ -1,0 +1,620 @@
+//! `search index`, `stats` and `export` on real on-disk indexes, and the
+//! input and fault cases 1–13 of TESTPLAN.md.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::{arg, search, search_binary, shared, stderr, stdout};
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create dir");
+    }
+    std::fs::write(path, bytes).expect("write file");
+}
+
+fn index_report(index: &Path, inputs: &[&Path]) -> Value {
+    let report_path = index.with_extension("report.json");
+    let mut args = vec![
+        "index",
+        "--index",
+        arg(index),
+        "--report",
+        arg(&report_path),
+    ];
+    args.extend(inputs.iter().map(|p| arg(p)));
+    let output = search(&args);
+    assert!(
+        output.status.success(),
+        "search index failed: {}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    serde_json::from_slice(&std::fs::read(&report_path).expect("report written"))
+        .expect("report is JSON")
+}
+
+fn article_count(index: &Path) -> u64 {
+    let output = search(&["stats", "--json", "--index", arg(index)]);
+    assert!(output.status.success(), "stats failed: {}", stderr(&output));
+    let stats: Value = serde_json::from_slice(&output.stdout).expect("stats JSON");
+    stats["articles"].as_u64().expect("articles field")
+}
+
+fn exported(index: &Path) -> Vec<Value> {
+    let output = search(&["export", "--index", arg(index)]);
+    assert!(
+        output.status.success(),
+        "export failed: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("export line is JSON"))
+        .collect()
+}
+
+fn refused_locations(report: &Value) -> Vec<String> {
+    report["refused"]
+        .as_array()
+        .expect("refused list")
+        .iter()
+        .map(|n| n["location"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn record(id: &str, title: &str, body: &str) -> String {
+    serde_json::json!({"id": id, "title": title, "body": body, "published": "2023-07-01 08:00", "source": "测试社"}).to_string()
+}
+
+/// Export writes the JSONL field names, and an export indexes back to the
+/// same articles.
+#[test]
+fn export_round_trips_through_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in/news.jsonl");
+    let lines = [
+        record("a1", "长江防汛", "长江中下游持续降雨，各地全力防汛。"),
+        serde_json::json!({"url": "https://example.com/2.html", "headline": "无编号的文章", "content": "正文。", "date": "2023年02月24日", "author": ["甲", "乙"], "category": "要闻"}).to_string(),
+    ];
+    write(&input, lines.join("\n"));
+    let first = dir.path().join("first");
+    let report = index_report(&first, &[&input]);
+    assert_eq!(report["added"], 2);
+    let articles = exported(&first);
+    assert_eq!(articles.len(), 2);
+    let second_article = articles
+        .iter()
+        .find(|a| a["id"] == "example.com/2.html")
+        .expect("id from the URL");
+    assert_eq!(second_article["published"], "2023-02-24T00:00:00+08:00");
+    assert_eq!(second_article["author"], "甲、乙");
+    assert_eq!(second_article["category"], "要闻");
+
+    let export_file = dir.path().join("export.jsonl");
+    let text: Vec<String> = articles.iter().map(Value::to_string).collect();
+    write(&export_file, text.join("\n"));
+    let second = dir.path().join("second");
+    index_report(&second, &[&export_file]);
+    let mut again = exported(&second);
+    let mut original = articles.clone();
+    let by_id = |a: &Value, b: &Value| a["id"].as_str().cmp(&b["id"].as_str());
+    again.sort_by(by_id);
+    original.sort_by(by_id);
+    assert_eq!(again, original);
+}
+
+/// TESTPLAN 4 and 5: empty files, binary files named .txt, `{}`, blank JSONL
+/// lines and a malformed line are skipped with reasons; the run exits 0.
+#[test]
+fn bad_inputs_are_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = dir.path().join("in");
+    write(&inputs.join("empty.txt"), "");
+    write(
+        &inputs.join("random.txt"),
+        (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    write(&inputs.join("object.json"), "{}");
+    let jsonl = [
+        record("1", "一", "第一篇"),
+        String::new(),
+        "{\"id\":\"2\",\"title\":\"断".into(),
+        "   ".into(),
+        record("3", "三", "第三篇"),
+    ];
+    write(&inputs.join("news.jsonl"), jsonl.join("\n"));
+    write(&inputs.join("picture.png"), [0x89, b'P', b'N', b'G']);
+    let index = dir.path().join("index");
+    let report = index_report(&index, &[&inputs]);
+    assert_eq!(report["added"], 2);
+    let refused = refused_locations(&report);
+    for expected in [
+        "empty.txt",
+        "random.txt",
+        "object.json",
+        "news.jsonl:3",
+        "picture.png",
+    ] {
+        assert!(
+            refused.iter().any(|l| l.contains(expected)),
+            "{expected} not reported in {refused:?}"
+        );
+    }
+    assert_eq!(refused.len(), 5, "{refused:?}");
+    assert_eq!(article_count(&index), 2);
+}
+
+/// TESTPLAN 3: a file with too many invalid bytes is refused with a reason.
+#[test]
+fn badly_damaged_text_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = "标题\n\n正文内容".repeat(20).into_bytes();
+    for at in (5..bytes.len()).step_by(9) {
+        bytes[at] = 0xFF;
+    }
+    let file = dir.path().join("damaged.txt");
+    write(&file, bytes);
+    let report = index_report(&dir.path().join("index"), &[&file]);
+    assert_eq!(report["added"], 0);
+    let reason = report["refused"][0]["reason"].as_str().unwrap_or("");
+    assert!(reason.contains("invalid bytes"), "{reason}");
+}
+
+/// TESTPLAN 6 and 7: a very long article, a 100,000-character unbroken token,
+/// deeply nested HTML and large scripts: indexed, nothing panics, script text
+/// never indexed.
+#[test]
+fn huge_articles_and_deep_html_are_indexed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long_body = "长江中下游地区持续降雨。".repeat(50_000);
+    let token = "a".repeat(100_000);
+    let lines = [
+        record("long", "很长的文章", &long_body),
+        record("token", "长词", &format!("前文 {token} 后文")),
+    ];
+    write(&dir.path().join("in/big.jsonl"), lines.join("\n"));
+    let depth = 10_000;
+    let page = format!(
+        "<html><head><title>深层页面_示例网</title></head><body><script>{}</script>{}<p>深处的段落文字</p>{}</body></html>",
+        "var secret_script_text = 1;".repeat(100_000),
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    write(&dir.path().join("in/deep.html"), page);
+    let index = dir.path().join("index");
+    let report = index_report(&index, &[&dir.path().join("in")]);
+    assert_eq!(report["added"], 3, "{report}");
+    let articles = exported(&index);
+    let deep = articles
+        .iter()
+        .find(|a| a["title"] == "深层页面")
+        .expect("deep page");
+    assert!(
+        deep["body"]
+            .as_str()
+            .unwrap_or("")
+            .contains("深处的段落文字")
+    );
+    assert!(articles.iter().all(|a| {
+        !a["body"]
+            .as_str()
+            .unwrap_or("")
+            .contains("secret_script_text")
+    }));
+}
+
+/// TESTPLAN 8: unreadable files, symlink loops and odd file names are
+/// reported; the walk ends.
+#[test]
+fn unreadable_files_and_symlink_loops_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = dir.path().join("in");
+    write(
+        &inputs.join("新闻 (1) 'odd'.jsonl"),
+        record("odd", "奇怪的文件名", "正文"),
+    );
+    std::os::unix::fs::symlink(&inputs, inputs.join("loop")).expect("symlink");
+    let locked = inputs.join("locked.jsonl");
+    write(&locked, record("locked", "读不到", "正文"));
+    // Root reads any file, so make this one unreadable by making it a dangling link.
+    std::fs::remove_file(&locked).expect("remove");
+    std::os::unix::fs::symlink(inputs.join("missing-target.jsonl"), &locked)
+        .expect("dangling symlink");
+    let report = index_report(&dir.path().join("index"), &[&inputs]);
+    assert_eq!(report["added"], 1);
+    let reasons: Vec<String> = report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{} {}", n["location"], n["reason"]))
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("loop")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("locked.jsonl")),
+        "{reasons:?}"
+    );
+}
+
+/// TESTPLAN 9: the same article twice, the same text under another URL, a
+/// full re-run: counts stay right, nothing is indexed twice.
+#[test]
+fn repeats_and_reruns_keep_counts_right() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = dir.path().join("in");
+    let story = "国家统计局发布数据，上半年经济运行总体回升向好。";
+    let lines = [
+        record("same", "同一篇", story),
+        record("same", "同一篇", story),
+        serde_json::json!({"url": "https://other.example/copy.html", "title": "转载", "body": story}).to_string(),
+        record("other", "另一篇", "完全不同的另一篇新闻。"),
+    ];
+    write(&inputs.join("news.jsonl"), lines.join("\n"));
+    let index = dir.path().join("index");
+    let first = index_report(&index, &[&inputs]);
+    assert_eq!(
+        (
+            first["added"].as_u64(),
+            first["unchanged"].as_u64(),
+            first["duplicates"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1))
+    );
+    assert_eq!(article_count(&index), 3);
+
+    let rerun = index_report(&index, &[&inputs]);
+    assert_eq!(
+        (rerun["added"].as_u64(), rerun["files_unchanged"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(article_count(&index), 3);
+
+    // A changed file is read again: the edited article replaces its old version.
+    let edited = [
+        record("same", "同一篇（更正）", story),
+        record("other", "另一篇", "完全不同的另一篇新闻。"),
+    ];
+    write(&inputs.join("news.jsonl"), edited.join("\n"));
+    let third = index_report(&index, &[&inputs]);
+    assert_eq!(
+        (third["updated"].as_u64(), third["unchanged"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(article_count(&index), 3);
+    let titles: HashSet<String> = exported(&index)
+        .iter()
+        .map(|a| a["title"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        titles.contains("同一篇（更正）") && !titles.contains("同一篇"),
+        "{titles:?}"
+    );
+}
+
+/// Gzip, tar.gz and a whole shared directory are read in place.
+#[test]
+fn compressed_archives_are_read_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz_path = dir.path().join("news.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz_path).expect("create"),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(
+        format!(
+            "{}\n{}\n",
+            record("g1", "压缩一", "正文一"),
+            record("g2", "压缩二", "正文二")
+        )
+        .as_bytes(),
+    )
+    .expect("gz");
+    gz.finish().expect("finish gz");
+    let tgz_path = dir.path().join("pages.tar.gz");
+    let tgz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&tgz_path).expect("create"),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(tgz);
+    let page = "<html><head><title>归档页面_示例网</title></head><body><div class=\"info\">来源：示例网 2023-03-01 09:00</div><article><p>归档里的正文。</p></article></body></html>";
+    let mut header = tar::Header::new_gnu();
+    header.set_size(page.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, "pages/p1.html", page.as_bytes())
+        .expect("append");
+    tar.into_inner().expect("tar").finish().expect("finish tgz");
+    let index = dir.path().join("index");
+    let report = index_report(&index, &[&gz_path, &tgz_path]);
+    assert_eq!(report["added"], 3, "{report}");
+    let articles = exported(&index);
+    let page = articles
+        .iter()
+        .find(|a| a["title"] == "归档页面")
+        .expect("page from the tar.gz");
+    assert_eq!(page["published"], "2023-03-01T09:00:00+08:00");
+    assert_eq!(page["source"], "示例网");
+}
+
+/// The shared sample articles: every encoding decodes to the same article,
+/// and stats report what was indexed.
+#[test]
+fn shared_samples_index_and_stats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = dir.path().join("index");
+    let report = index_report(&index, &[&shared().join("samples")]);
+    assert!(report["added"].as_u64().unwrap_or(0) >= 25, "{report}");
+    let output = search(&["stats", "--index", arg(&index)]);
+    assert!(stdout(&output).contains("央视网"), "{}", stdout(&output));
+    let articles = exported(&index);
+    assert!(
+        articles
+            .iter()
+            .all(|a| !a["body"].as_str().unwrap_or("").contains('\u{FFFD}')
+                || a["title"] == "[视频]我国夏粮丰收在望 收购准备就绪")
+    );
+}
+
+/// TESTPLAN 12: a second indexer fails at once, naming the holder; TESTPLAN 11:
+/// after the holder dies, the next run takes the lock without cleanup.
+#[test]
+fn second_indexer_fails_at_once_naming_the_holder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = dir.path().join("index");
+    let fifo_dir = dir.path().join("in");
+    std::fs::create_dir_all(&fifo_dir).expect("dir");
+    // A FIFO keeps the first indexer busy reading until we write to it.
+    let fifo = fifo_dir.join("slow.jsonl");
+    let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(status.success());
+    let mut first = Command::new(search_binary())
+        .args(["index", "--index", arg(&index), arg(&fifo)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("first indexer");
+    let holder_file = index.join("xunwen-writer.lock");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&holder_file)
+        .map(|s| s.is_empty())
+        .unwrap_or(true)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first indexer never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let started = Instant::now();
+    let second = search(&[
+        "index",
+        "--index",
+        arg(&index),
+        arg(&shared().join("samples/encodings/a1.utf8.txt")),
+    ]);
+    assert!(!second.status.success());
+    let message = stderr(&second);
+    assert!(
+        message.contains("another indexer") && message.contains(&first.id().to_string()),
+        "{message}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the second indexer did not fail at once"
+    );
+
+    first.kill().expect("kill the first indexer");
+    first.wait().expect("wait");
+    let third = search(&[
+        "index",
+        "--index",
+        arg(&index),
+        arg(&shared().join("samples/encodings/a1.utf8.txt")),
+    ]);
+    assert!(
+        third.status.success(),
+        "after a crash the lock is free: {}",
+        stderr(&third)
+    );
+    assert_eq!(article_count(&index), 1);
+}
+
+/// The first `n` records of the shared CRUD news, as a JSONL file.
+fn crud_subset(path: &Path, n: usize) -> Vec<String> {
+    let file = std::fs::File::open(shared().join("corpus/crud/news.jsonl.gz")).expect("crud news");
+    let lines: Vec<String> = BufReader::new(flate2::read::GzDecoder::new(file))
+        .lines()
+        .take(n)
+        .map(|l| l.expect("line"))
+        .collect();
+    write(path, lines.join("\n"));
+    lines
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
+        .collect()
+}
+
+/// Checks an index after a kill: it opens, its files pass checksum
+/// validation, and it holds exactly a prefix of the input (what the last
+/// commit held), each article whole and once.
+fn assert_index_is_a_clean_prefix(index: &Path, ids: &[String]) -> usize {
+    let articles = exported(index);
+    let exported_ids: Vec<String> = articles
+        .iter()
+        .map(|a| a["id"].as_str().unwrap_or("").to_string())
+        .collect();
+    let unique: HashSet<&String> = exported_ids.iter().collect();
+    assert_eq!(
+        unique.len(),
+        exported_ids.len(),
+        "an article is indexed twice"
+    );
+    let committed: HashSet<&String> = ids[..exported_ids.len()].iter().collect();
+    assert_eq!(
+        unique, committed,
+        "the index holds something other than a committed prefix"
+    );
+    assert!(
+        articles
+            .iter()
+            .all(|a| !a["body"].as_str().unwrap_or("").is_empty()),
+        "a half-written article"
+    );
+    let check = search(&["stats", "--json", "--index", arg(index)]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    exported_ids.len()
+}
+
+/// TESTPLAN 10 and 11: `kill -9` at random moments (commits included): the
+/// index opens, holds exactly its last commit, and a re-run completes it.
+#[test]
+fn killed_indexer_leaves_last_commit_and_rerun_completes() {
+    const RECORDS: usize = 6_000;
+    const KILLS: usize = 6;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in/crud.jsonl");
+    let ids = crud_subset(&input, RECORDS);
+    let index = dir.path().join("index");
+    let mut seed = u64::from(std::process::id()) | 1;
+    let mut committed_before = 0;
+    for kill in 0..KILLS {
+        let mut child = Command::new(search_binary())
+            .args([
+                "index",
+                "--commit-seconds",
+                "1",
+                "--index",
+                arg(&index),
+                arg(&input),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("indexer");
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let wait = Duration::from_millis(300 + seed % 2_500);
+        std::thread::sleep(wait);
+        let finished = child.try_wait().expect("try_wait").is_some();
+        child.kill().ok();
+        child.wait().expect("wait");
+        let held = assert_index_is_a_clean_prefix(&index, &ids);
+        eprintln!("kill {kill} after {wait:?}: index holds {held} articles (finished: {finished})");
+        assert!(held >= committed_before, "a commit was lost");
+        committed_before = held;
+    }
+    let rerun = search(&["index", "--index", arg(&index), arg(&input)]);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert_eq!(article_count(&index), RECORDS as u64);
+    assert_eq!(assert_index_is_a_clean_prefix(&index, &ids), RECORDS);
+}
+
+/// Mounts a small tmpfs for the disk-full test; needs root, as CI has.
+struct SmallFilesystem {
+    path: std::path::PathBuf,
+}
+
+impl SmallFilesystem {
+    fn mount(path: &Path, size: &str) -> SmallFilesystem {
+        std::fs::create_dir_all(path).expect("mount point");
+        let status = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                arg(path),
+            ])
+            .status()
+            .expect("mount");
+        assert!(
+            status.success(),
+            "cannot mount a small tmpfs (the disk-full test needs root)"
+        );
+        SmallFilesystem {
+            path: path.to_path_buf(),
+        }
+    }
+
+    fn resize(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}"), arg(&self.path)])
+            .status()
+            .expect("remount");
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallFilesystem {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+    }
+}
+
+/// TESTPLAN 13: disk full during indexing: a clear error, no hang, the last
+/// commit still searchable; after space is freed a re-run succeeds.
+#[test]
+fn disk_full_fails_clearly_and_keeps_last_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = dir.path().join("input.jsonl");
+    let small_ids = crud_subset(&small, 50);
+    let large = dir.path().join("large.jsonl");
+    let large_ids = crud_subset(&large, 20_000);
+    let filesystem = SmallFilesystem::mount(&dir.path().join("small-disk"), "6m");
+    let index = filesystem.path.join("index");
+    index_report(&index, &[&small]);
+    assert_eq!(article_count(&index), small_ids.len() as u64);
+
+    let mut child = Command::new(search_binary())
+        .args(["index", "--index", arg(&index), arg(&large)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("indexer");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("indexing into a full disk hung");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().expect("output");
+    assert!(
+        !output.status.success(),
+        "indexing into a full disk must fail"
+    );
+    let message = stderr(&output);
+    assert!(
+        message.to_lowercase().contains("no space"),
+        "unclear error: {message}"
+    );
+    assert_eq!(
+        article_count(&index),
+        small_ids.len() as u64,
+        "the last commit is still there"
+    );
+
+    filesystem.resize("512m");
+    let rerun = search(&["index", "--index", arg(&index), arg(&large)]);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert_eq!(
+        article_count(&index),
+        large_ids.len() as u64,
+        "the re-run completes the job"
+    );
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of Xunwen, in one test binary.
+//!
+//! - `extraction`: the shared HTML pages, encodings and the scraped seed page
+//!   against their expected fields.
+//! - `indexing`: the `search index`, `stats` and `export` commands on a real
+//!   on-disk index, and the reliability cases of TESTPLAN.md 1–13.
+
+mod util;
+
+mod extraction;
+mod indexing;

@@ -1,0 +1,47 @@
+//! Helpers shared by the end-to-end tests: the binary, the shared corpus,
+//! temporary index directories.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `search` binary cargo built for these tests.
+pub fn search_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_search"))
+}
+
+/// Runs `search` with arguments; returns its output.
+pub fn search(args: &[&str]) -> Output {
+    Command::new(search_binary())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the search binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The read-only shared data beside the repository (or `XUNWEN_SHARED`).
+/// Tests that need it fail with this message when it is absent: a skipped
+/// check must never count as passed.
+pub fn shared() -> PathBuf {
+    let dir = std::env::var_os("XUNWEN_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.join("corpus").is_dir(),
+        "../shared is absent (looked in {}): this test reads the shared corpus; put shared/ beside the repository or set XUNWEN_SHARED",
+        dir.display()
+    );
+    dir
+}
+
+/// A path inside a directory as a &str argument.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
