@@ -1,13 +1,16 @@
 //! Command-line arguments and what each command does with them.
 
+use crate::render;
+
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use xunwen_engine::NewsIndex;
 use xunwen_engine::analysis::Analysis;
+use xunwen_engine::search::SearchParams;
+use xunwen_engine::{Engine, EngineError, NewsIndex, SearchRequest, eval};
 use xunwen_indexer::{IndexOptions, Report};
 
 /// 寻闻 Xunwen: full-text search for Chinese news archives.
@@ -59,6 +62,58 @@ pub enum Command {
     Export {
         #[command(flatten)]
         index: IndexDir,
+    },
+    /// Search: a readable listing, or with --json the document the server returns.
+    Query {
+        /// The query: words, "exact phrases", -exclude, OR, title:, source:, published:[A TO B].
+        query: String,
+        #[command(flatten)]
+        index: IndexDir,
+        #[arg(long)]
+        page: Option<String>,
+        #[arg(long)]
+        size: Option<String>,
+        /// Earliest publication date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Latest publication date (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// relevance, newest, oldest or recent.
+        #[arg(long)]
+        sort: Option<String>,
+        /// Show every reprint of a story instead of one hit per story.
+        #[arg(long)]
+        no_collapse: bool,
+        /// Print the JSON document the server returns.
+        #[arg(long)]
+        json: bool,
+        /// Show how the query was segmented and folded, and which terms each field was searched for.
+        #[arg(long)]
+        explain: bool,
+        /// With --explain: why this article matched or not.
+        #[arg(long, requires = "explain")]
+        id: Option<String>,
+    },
+    /// Run a query set against TREC qrels: MRR@10, nDCG@10, Recall@10, Recall@100.
+    Eval {
+        #[command(flatten)]
+        index: IndexDir,
+        /// Queries, `id<TAB>query` a line.
+        #[arg(long)]
+        queries: PathBuf,
+        /// TREC qrels: `qid 0 docid grade`.
+        #[arg(long)]
+        qrels: PathBuf,
+        /// Write the TREC run file here.
+        #[arg(long)]
+        run: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -137,7 +192,156 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out.flush().ok();
             Ok(ExitCode::SUCCESS)
         }
+        Command::Query {
+            query,
+            index,
+            page,
+            size,
+            from,
+            to,
+            source,
+            category,
+            sort,
+            no_collapse,
+            json,
+            explain,
+            id,
+        } => {
+            let engine = open_engine(&index.dir)?;
+            if explain {
+                let explanation = match engine.explain(&query, id.as_deref()) {
+                    Ok(explanation) => explanation,
+                    Err(error @ EngineError::NotFound(_)) => return invalid(error),
+                    Err(error) => return Err(error.into()),
+                };
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&explanation)?);
+                } else {
+                    print!("{}", render::explanation(&explanation));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let params = SearchParams {
+                q: Some(query),
+                page,
+                size,
+                from,
+                to,
+                source,
+                category,
+                sort,
+                collapse: Some(if no_collapse { "false" } else { "true" }.into()),
+            };
+            run_query(&engine, &params, json)
+        }
+        Command::Eval {
+            index,
+            queries,
+            qrels,
+            run,
+            json,
+        } => {
+            let engine = open_engine(&index.dir)?;
+            run_eval(&engine, &queries, &qrels, run.as_deref(), json)
+        }
     }
+}
+
+fn open_engine(dir: &std::path::Path) -> anyhow::Result<Engine> {
+    Ok(Engine::open(dir, Analysis::default_shared())?)
+}
+
+/// Exit status of a query the engine refused (the caller's mistake).
+const INVALID_QUERY: u8 = 3;
+
+fn run_query(engine: &Engine, params: &SearchParams, json: bool) -> anyhow::Result<ExitCode> {
+    let request = match params.to_request() {
+        Ok(request) => request,
+        Err(error) => return invalid(error),
+    };
+    let response = match engine.search(&request) {
+        Ok(response) => response,
+        Err(error @ EngineError::InvalidQuery(_)) => return invalid(error),
+        Err(error) => return Err(error.into()),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else {
+        print!("{}", render::listing(&response, render::use_colour()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn invalid(error: EngineError) -> anyhow::Result<ExitCode> {
+    eprintln!("查询有误 invalid query: {error}");
+    Ok(ExitCode::from(INVALID_QUERY))
+}
+
+fn run_eval(
+    engine: &Engine,
+    queries: &std::path::Path,
+    qrels: &std::path::Path,
+    run_file: Option<&std::path::Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let queries = eval::parse_queries(&read(queries)?).map_err(anyhow::Error::msg)?;
+    let relevant = eval::parse_qrels(&read(qrels)?).map_err(anyhow::Error::msg)?;
+    let mut ranked = std::collections::HashMap::new();
+    let mut run_lines = String::new();
+    for (qid, query) in &queries {
+        let request = SearchRequest {
+            query: query.clone(),
+            size: 100,
+            snippets: false,
+            facets: false,
+            ..SearchRequest::default()
+        };
+        let response = engine.search(&request)?;
+        let groups: Vec<Vec<String>> = response
+            .hits
+            .into_iter()
+            .map(|hit| {
+                let mut group = vec![hit.id];
+                group.extend(hit.duplicates.map(|d| d.ids).unwrap_or_default());
+                group
+            })
+            .collect();
+        // The run file lists each hit followed by the reprints collapsed into it.
+        for (rank, id) in groups.iter().flatten().enumerate() {
+            run_lines.push_str(&format!(
+                "{qid} Q0 {id} {} {} xunwen\n",
+                rank + 1,
+                1000 - rank.min(999)
+            ));
+        }
+        ranked.insert(qid.clone(), groups);
+    }
+    let asked: std::collections::HashSet<&String> = queries.iter().map(|(id, _)| id).collect();
+    let relevant: std::collections::HashMap<_, _> = relevant
+        .into_iter()
+        .filter(|(qid, _)| asked.contains(qid))
+        .collect();
+    let metrics = eval::score_run(&relevant, &ranked);
+    if let Some(path) = run_file {
+        std::fs::write(path, run_lines)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    } else {
+        println!(
+            "queries {} | MRR@10 {:.3} | nDCG@10 {:.3} | Recall@10 {:.3} | Recall@100 {:.3}",
+            metrics.queries,
+            metrics.mrr_at_10,
+            metrics.ndcg_at_10,
+            metrics.recall_at_10,
+            metrics.recall_at_100
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_report(report: &Report) {

@@ -2,6 +2,7 @@
 //! is done in the engine, indexer and server crates.
 
 mod cli;
+mod render;
 
 use std::process::ExitCode;
 

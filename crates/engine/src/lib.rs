@@ -6,11 +6,16 @@ pub mod analysis;
 pub mod article;
 pub mod dates;
 pub mod error;
+pub mod eval;
+pub mod facets;
+pub mod index;
+pub mod query;
+pub mod schema;
+pub mod search;
+pub mod snippet;
+pub mod stats;
 
 pub use article::Article;
 pub use error::EngineError;
-pub mod index;
-pub mod schema;
-pub mod stats;
-
 pub use index::{ArticleWriter, NewsIndex, Upsert};
+pub use search::{Engine, SearchRequest, SearchResponse, Sort};

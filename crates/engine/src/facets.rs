@@ -1,0 +1,216 @@
+//! Facet counts on the matching set: per source, per year, per month; and a
+//! collector wrapper that stops collecting when a time budget runs out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use chrono::Datelike;
+use serde::Serialize;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::query::Weight;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+
+use crate::index::from_tantivy_date;
+
+/// One facet value and how many matching articles have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Facet counts of a result set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    pub source: Vec<FacetValue>,
+    pub year: Vec<FacetValue>,
+    pub month: Vec<FacetValue>,
+}
+
+/// Counts sources and publication months of every matching article.
+pub struct FacetCollector {
+    /// How many source values to keep (the most frequent).
+    pub top_sources: usize,
+}
+
+pub struct FacetSegmentCollector {
+    sources: Option<StrColumn>,
+    published: Column<tantivy::DateTime>,
+    source_ords: HashMap<u64, u64>,
+    /// Months as `year * 12 + month0`.
+    months: HashMap<i32, u64>,
+}
+
+/// Per-segment counts: source names resolved, months as numbers.
+pub type FacetFruit = (HashMap<String, u64>, HashMap<i32, u64>);
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = FacetSegmentCollector;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<FacetSegmentCollector> {
+        Ok(FacetSegmentCollector {
+            sources: segment.fast_fields().str("source")?,
+            published: segment.fast_fields().date("published")?,
+            source_ords: HashMap::new(),
+            months: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<Facets> {
+        let mut sources: HashMap<String, u64> = HashMap::new();
+        let mut months: HashMap<i32, u64> = HashMap::new();
+        for (segment_sources, segment_months) in fruits {
+            for (name, count) in segment_sources {
+                *sources.entry(name).or_default() += count;
+            }
+            for (month, count) in segment_months {
+                *months.entry(month).or_default() += count;
+            }
+        }
+        let mut years: HashMap<i32, u64> = HashMap::new();
+        for (month, count) in &months {
+            *years.entry(month.div_euclid(12)).or_default() += count;
+        }
+        let mut source = to_values(sources.into_iter().collect());
+        source.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        source.truncate(self.top_sources);
+        let mut year: Vec<(i32, u64)> = years.into_iter().collect();
+        year.sort_by_key(|y| std::cmp::Reverse(y.0));
+        let mut month: Vec<(i32, u64)> = months.into_iter().collect();
+        month.sort_by_key(|m| std::cmp::Reverse(m.0));
+        Ok(Facets {
+            source,
+            year: year
+                .into_iter()
+                .map(|(y, count)| FacetValue {
+                    value: y.to_string(),
+                    count,
+                })
+                .collect(),
+            month: month
+                .into_iter()
+                .map(|(m, count)| FacetValue {
+                    value: format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1),
+                    count,
+                })
+                .collect(),
+        })
+    }
+}
+
+fn to_values(pairs: Vec<(String, u64)>) -> Vec<FacetValue> {
+    pairs
+        .into_iter()
+        .map(|(value, count)| FacetValue { value, count })
+        .collect()
+}
+
+impl SegmentCollector for FacetSegmentCollector {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(sources) = &self.sources {
+            for ord in sources.term_ords(doc) {
+                *self.source_ords.entry(ord).or_default() += 1;
+            }
+        }
+        if let Some(date) = self.published.first(doc).and_then(from_tantivy_date) {
+            *self
+                .months
+                .entry(date.year() * 12 + date.month0() as i32)
+                .or_default() += 1;
+        }
+    }
+
+    fn harvest(self) -> FacetFruit {
+        let mut names = HashMap::new();
+        if let Some(sources) = &self.sources {
+            let mut name = String::new();
+            for (ord, count) in self.source_ords {
+                name.clear();
+                if sources.ord_to_str(ord, &mut name).unwrap_or(false) {
+                    *names.entry(name.clone()).or_default() += count;
+                }
+            }
+        }
+        (names, self.months)
+    }
+}
+
+/// Runs an inner collector, but stops feeding it once the deadline passes and
+/// raises the `partial` flag: an expensive query answers in time, flagged.
+pub struct Budgeted<C> {
+    pub inner: C,
+    pub deadline: Option<Instant>,
+    pub partial: Arc<AtomicBool>,
+}
+
+/// How many documents are collected between two looks at the clock.
+const DOCS_BETWEEN_CLOCK_CHECKS: u32 = 2048;
+
+impl<C: Collector> Collector for Budgeted<C> {
+    type Fruit = C::Fruit;
+    type Child = C::Child;
+
+    fn for_segment(
+        &self,
+        ordinal: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<C::Child> {
+        self.inner.for_segment(ordinal, segment)
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<<C::Child as SegmentCollector>::Fruit>,
+    ) -> tantivy::Result<C::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        ordinal: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
+        let mut child = self.inner.for_segment(ordinal, segment)?;
+        if self.partial.load(Ordering::Relaxed) {
+            return Ok(child.harvest());
+        }
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let mut since_check = 0u32;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                child.collect(doc, scorer.score());
+            }
+            since_check += 1;
+            if since_check == DOCS_BETWEEN_CLOCK_CHECKS {
+                since_check = 0;
+                if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                    self.partial.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+            doc = scorer.advance();
+        }
+        Ok(child.harvest())
+    }
+}

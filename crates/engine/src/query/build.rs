@@ -1,0 +1,495 @@
+//! Turning a parsed query and its filters into a tantivy query.
+//!
+//! Plain words are segmented exactly as the text was and searched as a
+//! disjunction: BM25 on jieba words in title (weighted up) and body, the same
+//! words as substrings in the character view (recall where jieba cut the text
+//! differently), and a bonus where neighbouring query words stand close
+//! together. Quoted phrases are exact substrings of the character view.
+
+use std::ops::Bound;
+
+use chrono::{DateTime, FixedOffset};
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::parse::{Clause, ParsedQuery, Scope};
+use crate::analysis::{Analysis, char_tokens, fold, is_term_char, keyword};
+use crate::index::to_tantivy_date;
+use crate::schema::Fields;
+
+/// Relative weights of the parts of a plain-word query, tuned on the dev
+/// questions of shared/eval (see the README for what each bought).
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    pub title_words: f32,
+    pub body_words: f32,
+    pub title_chars: f32,
+    pub body_chars: f32,
+    pub proximity: f32,
+    /// Bonus for articles holding most of the query's words.
+    pub coverage: f32,
+    /// Characters between two query words still counted as "close".
+    pub proximity_slop: u32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            title_words: 2.0,
+            body_words: 1.0,
+            title_chars: 0.2,
+            body_chars: 0.2,
+            proximity: 0.5,
+            coverage: 0.3,
+            proximity_slop: 6,
+        }
+    }
+}
+
+/// Words that ask rather than say: they never decide the ranking.
+const QUESTION_WORDS: &[&str] = &[
+    "什么",
+    "哪些",
+    "哪个",
+    "哪里",
+    "哪儿",
+    "多少",
+    "怎么",
+    "怎样",
+    "如何",
+    "为什么",
+    "为何",
+    "是否",
+    "是不是",
+    "谁",
+    "何时",
+    "几",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "的",
+    "了",
+    "是",
+    "在",
+    "有",
+    "和",
+    "与",
+    "及",
+    "被",
+    "对",
+    "把",
+    "从",
+    "以",
+    "将",
+    "等",
+    "这",
+    "那",
+    "其",
+    "该",
+    "哪",
+    "之",
+    "也",
+    "都",
+    "就",
+    "而",
+    "或",
+    "还",
+    "又",
+    "请问",
+    "可以",
+    "能够",
+    "这个",
+    "那个",
+    "一个",
+    "所",
+    "于",
+    "为",
+    "由",
+    "会",
+    "要",
+    "中",
+    "上",
+    "下",
+];
+
+/// Filters given as explicit parameters, beside the query string.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub from: Option<DateTime<FixedOffset>>,
+    pub to: Option<DateTime<FixedOffset>>,
+    pub source: Option<String>,
+    pub category: Option<String>,
+}
+
+/// A query ready to run, with what to highlight and how it was understood.
+pub struct Plan {
+    pub query: Box<dyn Query>,
+    /// Words and phrases to mark in titles and snippets.
+    pub highlight: Vec<String>,
+    /// True when nothing in the query can match anything (only punctuation).
+    pub is_empty: bool,
+    /// The searched terms per field, for `--explain`.
+    pub terms: Vec<(String, Vec<String>)>,
+}
+
+/// The content words of free text, folded, in query order.
+pub fn content_words(analysis: &Analysis, text: &str) -> Vec<String> {
+    analysis
+        .query_words(text)
+        .into_iter()
+        .filter(|w| !QUESTION_WORDS.contains(&w.as_str()))
+        .collect()
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    if (weight - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, weight))
+    }
+}
+
+/// An exact substring in a character-view field: consecutive bigrams (or the
+/// single token a short text gives).
+fn chars_phrase(field: Field, text: &str) -> Option<Box<dyn Query>> {
+    let tokens = char_tokens(text);
+    match tokens.as_slice() {
+        [] => None,
+        [only]
+            if only.text.chars().count() == 1 && only.text.chars().all(crate::analysis::is_cjk) =>
+        {
+            // A lone ideograph is indexed only inside bigrams: match those.
+            let escaped = regex_escape(&only.text);
+            RegexQuery::from_pattern(&format!("{escaped}.?|.{escaped}"), field)
+                .ok()
+                .map(|q| Box::new(q) as Box<dyn Query>)
+        }
+        [only] => Some(term_query(field, &only.text)),
+        _ => {
+            let first = tokens[0].position;
+            let terms = tokens
+                .iter()
+                .map(|t| (t.position - first, Term::from_field_text(field, &t.text)))
+                .collect();
+            Some(Box::new(PhraseQuery::new_with_offset(terms)))
+        }
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_alphanumeric() {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match queries.len() {
+        0 => Box::new(EmptyQuery),
+        1 => queries.into_iter().next().expect("one query"),
+        _ => Box::new(BooleanQuery::new(
+            queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+        )),
+    }
+}
+
+/// Builds plans from parsed queries.
+pub struct Planner<'a> {
+    pub fields: &'a Fields,
+    pub analysis: &'a Analysis,
+    pub weights: Weights,
+}
+
+impl Planner<'_> {
+    fn chars_fields(&self, scope: Scope) -> Vec<Field> {
+        match scope {
+            Scope::Title => vec![self.fields.title_chars],
+            Scope::Body => vec![self.fields.body_chars],
+            _ => vec![self.fields.title_chars, self.fields.body_chars],
+        }
+    }
+
+    fn keyword_field(&self, scope: Scope) -> Option<Field> {
+        match scope {
+            Scope::Source => Some(self.fields.source),
+            Scope::Category => Some(self.fields.category),
+            Scope::Author => Some(self.fields.author),
+            _ => None,
+        }
+    }
+
+    /// The exact phrase anywhere in the scope.
+    fn phrase(&self, text: &str, scope: Scope) -> Option<Box<dyn Query>> {
+        if let Some(field) = self.keyword_field(scope) {
+            return Some(term_query(field, &keyword(text)));
+        }
+        let alternatives: Vec<Box<dyn Query>> = self
+            .chars_fields(scope)
+            .into_iter()
+            .filter_map(|f| chars_phrase(f, text))
+            .collect();
+        (!alternatives.is_empty()).then(|| any_of(alternatives))
+    }
+
+    /// Scored disjunction over the words of free text.
+    fn scored_words(
+        &self,
+        text: &str,
+        words: &[String],
+        terms: &mut Vec<(String, Vec<String>)>,
+    ) -> Vec<Box<dyn Query>> {
+        let w = self.weights;
+        let mut unique: Vec<&String> = Vec::new();
+        for word in words {
+            if !unique.contains(&word) {
+                unique.push(word);
+            }
+        }
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for word in &unique {
+            clauses.push(boosted(term_query(self.fields.title, word), w.title_words));
+            clauses.push(boosted(term_query(self.fields.body, word), w.body_words));
+        }
+        // The best answers hold most of the words.
+        if w.coverage > 0.0 && unique.len() >= 3 {
+            let required = (unique.len() * 3).div_ceil(4);
+            let body_terms: Vec<Box<dyn Query>> = unique
+                .iter()
+                .map(|word| term_query(self.fields.body, word))
+                .collect();
+            clauses.push(boosted(
+                Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                    body_terms, required,
+                )),
+                w.coverage,
+            ));
+        }
+        // Every bigram of the text, across word boundaries too: exact runs of
+        // the question's wording rank the article they were taken from.
+        let mut chars_terms: Vec<String> = Vec::new();
+        for token in char_tokens(text) {
+            if QUESTION_WORDS.contains(&token.text.as_str()) || chars_terms.contains(&token.text) {
+                continue;
+            }
+            chars_terms.push(token.text);
+        }
+        for term in &chars_terms {
+            for (field, weight) in [
+                (self.fields.title_chars, w.title_chars),
+                (self.fields.body_chars, w.body_chars),
+            ] {
+                if weight > 0.0 {
+                    clauses.push(boosted(term_query(field, term), weight));
+                }
+            }
+        }
+        // Neighbouring words close together in the body earn a bonus.
+        if w.proximity > 0.0 {
+            for pair in words.windows(2) {
+                if pair[0] == pair[1] {
+                    continue;
+                }
+                let offset = pair[0].chars().count();
+                let terms = vec![
+                    (0, Term::from_field_text(self.fields.body, &pair[0])),
+                    (offset, Term::from_field_text(self.fields.body, &pair[1])),
+                ];
+                clauses.push(boosted(
+                    Box::new(PhraseQuery::new_with_offset_and_slop(
+                        terms,
+                        w.proximity_slop,
+                    )),
+                    w.proximity,
+                ));
+            }
+        }
+        let words: Vec<String> = unique.iter().map(|s| s.to_string()).collect();
+        terms.push(("title, body (words)".into(), words));
+        terms.push(("title_chars, body_chars (bigrams)".into(), chars_terms));
+        clauses
+    }
+
+    /// Every word must appear in the scope (a `title:` or `body:` clause).
+    fn required_words(&self, text: &str, scope: Scope) -> Option<Box<dyn Query>> {
+        if let Some(field) = self.keyword_field(scope) {
+            return Some(term_query(field, &keyword(text)));
+        }
+        let word_field = if scope == Scope::Title {
+            self.fields.title
+        } else {
+            self.fields.body
+        };
+        let chars_field = if scope == Scope::Title {
+            self.fields.title_chars
+        } else {
+            self.fields.body_chars
+        };
+        let required: Vec<(Occur, Box<dyn Query>)> = content_words(self.analysis, text)
+            .iter()
+            .map(|word| {
+                let mut either = vec![term_query(word_field, word)];
+                either.extend(chars_phrase(chars_field, word));
+                (Occur::Must, any_of(either))
+            })
+            .collect();
+        (!required.is_empty()).then(|| Box::new(BooleanQuery::new(required)) as Box<dyn Query>)
+    }
+
+    /// A clause as a query that must match (used for `OR` alternatives).
+    fn alternative(&self, clause: &Clause, highlight: &mut Vec<String>) -> Option<Box<dyn Query>> {
+        match clause {
+            Clause::Words { text, scope, .. } => {
+                let words = content_words(self.analysis, text);
+                highlight.extend(words.iter().cloned());
+                if *scope == Scope::Text {
+                    let mut unused = Vec::new();
+                    let clauses = self.scored_words(text, &words, &mut unused);
+                    (!clauses.is_empty()).then(|| any_of(clauses))
+                } else {
+                    self.required_words(text, *scope)
+                }
+            }
+            Clause::Phrase { text, scope, .. } => {
+                highlight.push(text.clone());
+                self.phrase(text, *scope)
+            }
+            Clause::Published { from, to } => Some(date_range(self.fields.published, *from, *to)),
+            Clause::Or(alternatives) => {
+                let queries: Vec<Box<dyn Query>> = alternatives
+                    .iter()
+                    .filter_map(|a| self.alternative(a, highlight))
+                    .collect();
+                (!queries.is_empty()).then(|| any_of(queries))
+            }
+        }
+    }
+
+    /// Builds the plan of a parsed query with its filters.
+    pub fn plan(&self, parsed: &ParsedQuery, filters: &Filters) -> Plan {
+        let mut must: Vec<Box<dyn Query>> = Vec::new();
+        let mut must_not: Vec<Box<dyn Query>> = Vec::new();
+        let mut should: Vec<Box<dyn Query>> = Vec::new();
+        let mut highlight = Vec::new();
+        let mut terms = Vec::new();
+        let mut free_text = String::new();
+        let mut searchable = false;
+        for clause in &parsed.clauses {
+            match clause {
+                Clause::Words {
+                    text,
+                    scope: Scope::Text,
+                    negated: false,
+                } => {
+                    free_text.push_str(text);
+                    free_text.push(' ');
+                }
+                Clause::Words {
+                    text,
+                    negated: true,
+                    ..
+                }
+                | Clause::Phrase {
+                    text,
+                    negated: true,
+                    ..
+                } => {
+                    let scope = match clause {
+                        Clause::Words { scope, .. } | Clause::Phrase { scope, .. } => *scope,
+                        _ => Scope::Text,
+                    };
+                    must_not.extend(self.phrase(text, scope));
+                }
+                other => {
+                    let scored = matches!(other, Clause::Phrase { .. } | Clause::Words { .. });
+                    if let Some(query) = self.alternative(other, &mut highlight) {
+                        searchable |= scored || matches!(other, Clause::Or(_));
+                        must.push(query);
+                    } else if scored {
+                        // A required clause with no searchable text can match nothing.
+                        must.push(Box::new(EmptyQuery));
+                    }
+                }
+            }
+        }
+        let words = content_words(self.analysis, &free_text);
+        if words.is_empty()
+            && !free_text.trim().is_empty()
+            && fold(&free_text).chars().any(is_term_char)
+        {
+            // Only question words: search them rather than nothing.
+            let all_words = self.analysis.query_words(&free_text);
+            should.extend(self.scored_words(&free_text, &all_words, &mut terms));
+            highlight.extend(all_words);
+        } else if !words.is_empty() {
+            should.extend(self.scored_words(&free_text, &words, &mut terms));
+            highlight.extend(words);
+        }
+        searchable |= !should.is_empty();
+        for (field, value) in [
+            (self.fields.source, &filters.source),
+            (self.fields.category, &filters.category),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                must.push(term_query(field, &keyword(value)));
+            }
+        }
+        let has_filters = filters.from.is_some() || filters.to.is_some();
+        if has_filters {
+            must.push(date_range(self.fields.published, filters.from, filters.to));
+        }
+        let is_empty = !searchable && must.is_empty();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !should.is_empty() {
+            // Free text alone must match at least one word; beside required
+            // clauses it only ranks.
+            let occur = if must.is_empty() {
+                Occur::Must
+            } else {
+                Occur::Should
+            };
+            clauses.push((occur, any_of(should)));
+        }
+        clauses.extend(must.into_iter().map(|q| (Occur::Must, q)));
+        clauses.extend(must_not.into_iter().map(|q| (Occur::MustNot, q)));
+        let query: Box<dyn Query> = if is_empty {
+            Box::new(EmptyQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        Plan {
+            query,
+            highlight,
+            is_empty,
+            terms,
+        }
+    }
+}
+
+fn date_range(
+    field: Field,
+    from: Option<DateTime<FixedOffset>>,
+    to: Option<DateTime<FixedOffset>>,
+) -> Box<dyn Query> {
+    let bound = |date: Option<DateTime<FixedOffset>>| match date {
+        Some(date) => Bound::Included(Term::from_field_date(field, to_tantivy_date(date))),
+        None => Bound::Unbounded,
+    };
+    Box::new(RangeQuery::new(bound(from), bound(to)))
+}

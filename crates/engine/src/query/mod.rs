@@ -1,0 +1,4 @@
+//! The query language and how it becomes a tantivy query.
+
+pub mod build;
+pub mod parse;
