@@ -4,8 +4,11 @@
 //!   against their expected fields.
 //! - `indexing`: the `search index`, `stats` and `export` commands on a real
 //!   on-disk index, and the reliability cases of TESTPLAN.md 1–13.
+//! - `query`: the query engine and `search query`: operators, filters, sorts,
+//!   folding, snippets, facets, collapse, and TESTPLAN 17–21 and 25.
 
 mod util;
 
 mod extraction;
 mod indexing;
+mod query;

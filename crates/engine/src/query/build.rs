@@ -390,6 +390,9 @@ impl Planner<'_> {
         let mut terms = Vec::new();
         let mut free_text = String::new();
         let mut searchable = false;
+        // Whether a phrase, scoped words or an OR is required: then plain words
+        // only rank. Beside filters alone, plain words must match.
+        let mut required_text = false;
         for clause in &parsed.clauses {
             match clause {
                 Clause::Words {
@@ -419,7 +422,16 @@ impl Planner<'_> {
                 other => {
                     let scored = matches!(other, Clause::Phrase { .. } | Clause::Words { .. });
                     if let Some(query) = self.alternative(other, &mut highlight) {
-                        searchable |= scored || matches!(other, Clause::Or(_));
+                        // Keyword scopes (source:, category:, author:) filter like dates.
+                        let textual = match other {
+                            Clause::Words { scope, .. } | Clause::Phrase { scope, .. } => {
+                                matches!(scope, Scope::Text | Scope::Title | Scope::Body)
+                            }
+                            Clause::Or(_) => true,
+                            Clause::Published { .. } => false,
+                        };
+                        searchable |= scored || textual;
+                        required_text |= textual;
                         must.push(query);
                     } else if scored {
                         // A required clause with no searchable text can match nothing.
@@ -457,12 +469,10 @@ impl Planner<'_> {
         let is_empty = !searchable && must.is_empty();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !should.is_empty() {
-            // Free text alone must match at least one word; beside required
-            // clauses it only ranks.
-            let occur = if must.is_empty() {
-                Occur::Must
-            } else {
+            let occur = if required_text {
                 Occur::Should
+            } else {
+                Occur::Must
             };
             clauses.push((occur, any_of(should)));
         }

@@ -1,0 +1,580 @@
+//! The query engine on a small index of articles written for these tests:
+//! every operator, filter and sort on Chinese text, folding, snippets,
+//! facets, collapse, related articles, and TESTPLAN cases 17–21 and 25.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use xunwen_engine::analysis::Analysis;
+use xunwen_engine::search::{SearchParams, Sort};
+use xunwen_engine::{Engine, EngineError, SearchRequest, SearchResponse};
+
+use crate::util::{arg, search, stderr, stdout};
+
+fn articles() -> Vec<Value> {
+    vec![
+        json!({"id": "flood", "title": "长江中下游防汛形势严峻", "body": "受持续强降雨影响，长江中下游水位上涨。各地全力防汛救灾，转移受灾群众。", "source": "新华社", "published": "2023-07-01 09:00", "category": "社会"}),
+        json!({"id": "flood-reprint", "title": "长江中下游防汛形势严峻", "body": "受持续强降雨影响，长江中下游水位上涨。各地全力防汛救灾，转移受灾群众。", "source": "人民网", "published": "2023-07-01 10:00", "category": "社会"}),
+        json!({"id": "drill", "title": "防汛应急演习在湖北举行", "body": "湖北省举行防汛应急演习，检验抢险队伍的反应速度。", "source": "新华社", "published": "2023-05-20 15:00", "category": "社会"}),
+        json!({"id": "files", "title": "待處理的文件", "body": "工作人员正在處理积压的文件。ＡＢＣ公司表示将尽快完成。", "source": "中新网", "published": "2023-03-15 08:00", "category": "经济"}),
+        json!({"id": "rescue", "title": "湖北防汛抢险队伍集结待命", "body": "湖北省防汛抢险队伍集结待命，应急演习检验了队伍的反应速度。", "source": "中新网", "published": "2023-06-01 10:00", "category": "社会"}),
+        json!({"id": "typhoon", "title": "台风登陆广东", "body": "今年第5号台风在广东沿海登陆，多地停课停工。", "source": "央视网", "published": "2022-09-02 19:00", "category": "社会"}),
+        json!({"id": "quake", "title": "四川发生地震", "body": "四川某地发生4.5级地震，暂无人员伤亡报告。", "source": "央视网", "published": "2022-06-10 07:30", "category": "社会"}),
+        json!({"id": "republic", "title": "国庆献礼", "body": "庆祝中华人民共和国成立七十四周年，各地举行升旗仪式。", "source": "人民网", "published": "2023-10-01 07:00", "category": "时政"}),
+        json!({"id": "script", "title": "<img src=x onerror=alert(1)>网页安全<script>alert(2)</script>", "body": "报道称，有网页在正文里写了<script>alert('新闻')</script>这样的代码，安全专家提醒注意。", "source": "示例网", "published": "2023-08-08 12:00", "category": "科技"}),
+        json!({"id": "long", "title": "一篇很长的报道", "body": format!("{}关键的防汛消息在这里。{}", "无关的内容，".repeat(200), "其他的内容。".repeat(200)), "source": "示例网", "published": "2021-01-01 00:00", "category": "社会"}),
+    ]
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    index: PathBuf,
+    engine: Engine,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("articles.jsonl");
+        let lines: Vec<String> = articles().iter().map(Value::to_string).collect();
+        std::fs::write(&input, lines.join("\n")).expect("write articles");
+        let index = dir.path().join("index");
+        let output = search(&["index", "--index", arg(&index), arg(&input)]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let engine = Engine::open(&index, Analysis::default_shared()).expect("open index");
+        Fixture {
+            _dir: dir,
+            index,
+            engine,
+        }
+    })
+}
+
+fn run(request: SearchRequest) -> SearchResponse {
+    fixture().engine.search(&request).expect("search")
+}
+
+fn query(text: &str) -> SearchResponse {
+    run(SearchRequest {
+        query: text.into(),
+        collapse: false,
+        ..SearchRequest::default()
+    })
+}
+
+fn ids(response: &SearchResponse) -> Vec<&str> {
+    response.hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn params(pairs: &[(&str, &str)]) -> Result<SearchRequest, EngineError> {
+    let mut params = SearchParams::default();
+    for (key, value) in pairs {
+        let value = Some(value.to_string());
+        match *key {
+            "q" => params.q = value,
+            "page" => params.page = value,
+            "size" => params.size = value,
+            "from" => params.from = value,
+            "to" => params.to = value,
+            "source" => params.source = value,
+            "category" => params.category = value,
+            "sort" => params.sort = value,
+            "collapse" => params.collapse = value,
+            other => panic!("unknown parameter {other}"),
+        }
+    }
+    params.to_request()
+}
+
+#[test]
+fn natural_question_finds_its_article() {
+    let response = query("长江中下游的防汛形势怎么样？");
+    assert_eq!(
+        ids(&response)[..2]
+            .iter()
+            .filter(|id| id.starts_with("flood"))
+            .count(),
+        2,
+        "{:?}",
+        ids(&response)
+    );
+}
+
+#[test]
+fn plain_words_rank_articles_holding_more_of_them_first() {
+    let response = query("防汛 演习 举行");
+    assert_eq!(ids(&response)[0], "drill");
+    assert!(
+        ids(&response).contains(&"flood"),
+        "articles holding some of the words still match"
+    );
+}
+
+#[test]
+fn exclusion_or_and_field_operators() {
+    let response = query("防汛 -演习");
+    assert!(
+        ids(&response).contains(&"flood") && !ids(&response).contains(&"drill"),
+        "{:?}",
+        ids(&response)
+    );
+    let response = query("台风 OR 地震");
+    let mut found = ids(&response);
+    found.sort();
+    assert_eq!(found, vec!["quake", "typhoon"]);
+    let response = query("title:演习");
+    assert_eq!(ids(&response), vec!["drill"]);
+    let response = query("防汛 source:人民网");
+    assert_eq!(ids(&response), vec!["flood-reprint"]);
+    let response = query("防汛 published:[2023-05-01 TO 2023-05-31]");
+    assert_eq!(ids(&response), vec!["drill"]);
+    let response = query("社会 OR 防汛 published:[2023-06-15 TO *]");
+    assert!(
+        ids(&response).iter().all(|id| id.starts_with("flood")),
+        "{:?}",
+        ids(&response)
+    );
+}
+
+#[test]
+fn exact_phrases_match_however_jieba_cut_the_text() {
+    // jieba keeps 中华人民共和国 as one word; the phrase is inside it.
+    let response = query("\"华人民共\"");
+    assert_eq!(ids(&response), vec!["republic"]);
+    // 处理 inside 待處理 (traditional in the text, simplified in the query).
+    let response = query("\"处理\"");
+    assert_eq!(ids(&response), vec!["files"]);
+    // A phrase must be exact: the words apart do not match.
+    let response = query("\"长江防汛\"");
+    assert!(response.hits.is_empty(), "{:?}", ids(&response));
+    let response = query("\"下游水位\"");
+    assert_eq!(response.total, 2);
+}
+
+#[test]
+fn traditional_width_and_case_fold() {
+    assert_eq!(ids(&query("处理")), vec!["files"]);
+    assert_eq!(ids(&query("處理")), vec!["files"]);
+    assert_eq!(ids(&query("abc")), vec!["files"]);
+    assert_eq!(ids(&query("ＡＢＣ")), vec!["files"]);
+    assert_eq!(ids(&query("Abc")), vec!["files"]);
+}
+
+#[test]
+fn explicit_filters() {
+    let request = params(&[
+        ("q", "防汛"),
+        ("from", "2023-06-15"),
+        ("to", "2023-07-31"),
+        ("collapse", "false"),
+    ])
+    .expect("valid");
+    let mut found = ids(&run(request))
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    found.sort();
+    assert_eq!(found, vec!["flood", "flood-reprint"]);
+    let request =
+        params(&[("q", "防汛"), ("source", "新华社"), ("collapse", "false")]).expect("valid");
+    let mut found: Vec<String> = ids(&run(request)).into_iter().map(String::from).collect();
+    found.sort();
+    assert_eq!(found, vec!["drill", "flood"]);
+    let request = params(&[("q", ""), ("category", "经济")]).expect("valid");
+    assert_eq!(ids(&run(request)), vec!["files"]);
+    // The last day given as `to` is included whole.
+    let request = params(&[("q", "地震"), ("to", "2022-06-10")]).expect("valid");
+    assert_eq!(ids(&run(request)), vec!["quake"]);
+}
+
+#[test]
+fn sorts() {
+    let by = |sort| {
+        run(SearchRequest {
+            query: "社会 OR 防汛 OR 台风 OR 地震".into(),
+            sort,
+            collapse: false,
+            size: 20,
+            ..SearchRequest::default()
+        })
+    };
+    let newest = by(Sort::Newest);
+    let dates: Vec<_> = newest.hits.iter().map(|h| h.published).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    let oldest = by(Sort::Oldest);
+    let dates: Vec<_> = oldest.hits.iter().map(|h| h.published).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    assert_eq!(oldest.hits.len(), newest.hits.len());
+    let recent = by(Sort::Recent);
+    let relevance = by(Sort::Relevance);
+    assert_eq!(recent.total, relevance.total);
+    let position = |r: &SearchResponse, id: &str| r.hits.iter().position(|h| h.id == id);
+    // The 2021 article gains nothing from recency; the 2023 ones do.
+    assert!(position(&recent, "long") >= position(&relevance, "long"));
+}
+
+#[test]
+fn reprints_collapse_into_one_hit_naming_the_others() {
+    let response = run(SearchRequest {
+        query: "长江 防汛".into(),
+        ..SearchRequest::default()
+    });
+    let flood: Vec<_> = response
+        .hits
+        .iter()
+        .filter(|h| h.id.starts_with("flood"))
+        .collect();
+    assert_eq!(flood.len(), 1);
+    let duplicates = flood[0].duplicates.as_ref().expect("duplicates listed");
+    assert_eq!(duplicates.count, 1);
+    assert_eq!(duplicates.sources.len(), 1);
+    let uncollapsed = query("长江 防汛");
+    assert_eq!(
+        uncollapsed
+            .hits
+            .iter()
+            .filter(|h| h.id.starts_with("flood"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn snippets_count_characters_escape_markup_and_merge_highlights() {
+    let response = query("关键 防汛");
+    let long = response
+        .hits
+        .iter()
+        .find(|h| h.id == "long")
+        .expect("long article");
+    let inner = long.snippet.trim_start_matches('…').trim_end_matches('…');
+    assert!(
+        inner.chars().count() <= 120,
+        "{} chars",
+        inner.chars().count()
+    );
+    assert!(
+        long.snippet.contains("关键的防汛消息在这里。"),
+        "{}",
+        long.snippet
+    );
+    assert!(
+        long.snippet_html
+            .contains("<mark>关键</mark>的<mark>防汛</mark>"),
+        "{}",
+        long.snippet_html
+    );
+
+    let response = query("网页 新闻");
+    let hit = response
+        .hits
+        .iter()
+        .find(|h| h.id == "script")
+        .expect("script article");
+    assert!(
+        !hit.snippet_html.contains("<script"),
+        "{}",
+        hit.snippet_html
+    );
+    assert!(
+        hit.snippet_html.contains("&lt;script&gt;"),
+        "{}",
+        hit.snippet_html
+    );
+    assert!(!hit.title_html.contains("<img"), "{}", hit.title_html);
+    let stripped = hit.title_html.replace("<mark>", "").replace("</mark>", "");
+    assert!(
+        !stripped.contains('<'),
+        "only <mark> is added: {}",
+        hit.title_html
+    );
+
+    let response = query("长江中下游 中下游水位");
+    let hit = &response.hits[0];
+    assert!(
+        hit.snippet_html.contains("<mark>长江中下游水位</mark>"),
+        "merged: {}",
+        hit.snippet_html
+    );
+}
+
+#[test]
+fn facets_count_the_matching_set() {
+    let response = run(SearchRequest {
+        query: "防汛".into(),
+        collapse: false,
+        ..SearchRequest::default()
+    });
+    let facets = response.facets.expect("facets");
+    let count = |values: &[xunwen_engine::facets::FacetValue], value: &str| {
+        values.iter().find(|v| v.value == value).map(|v| v.count)
+    };
+    assert_eq!(count(&facets.source, "新华社"), Some(2));
+    assert_eq!(count(&facets.source, "人民网"), Some(1));
+    assert_eq!(count(&facets.year, "2023"), Some(4));
+    assert_eq!(count(&facets.year, "2021"), Some(1));
+    assert_eq!(count(&facets.month, "2023-07"), Some(2));
+}
+
+#[test]
+fn pagination_and_total() {
+    let all = query("社会 OR 防汛 OR 台风 OR 地震");
+    let first = run(SearchRequest {
+        query: "社会 OR 防汛 OR 台风 OR 地震".into(),
+        size: 2,
+        page: 1,
+        collapse: false,
+        ..SearchRequest::default()
+    });
+    let second = run(SearchRequest {
+        query: "社会 OR 防汛 OR 台风 OR 地震".into(),
+        size: 2,
+        page: 2,
+        collapse: false,
+        ..SearchRequest::default()
+    });
+    assert_eq!(first.total, all.total);
+    assert_eq!(
+        [ids(&first), ids(&second)].concat(),
+        ids(&all)[..4].to_vec()
+    );
+}
+
+#[test]
+fn related_articles_share_the_subject() {
+    let related = fixture().engine.related("drill", 3).expect("related");
+    assert!(!related.is_empty());
+    assert_eq!(
+        related[0].id,
+        "rescue",
+        "{:?}",
+        related.iter().map(|h| &h.id).collect::<Vec<_>>()
+    );
+    assert!(related.iter().all(|h| h.id != "drill"));
+    assert!(matches!(
+        fixture().engine.related("no-such-id", 3),
+        Err(EngineError::NotFound(_))
+    ));
+}
+
+#[test]
+fn explain_shows_segmentation_and_why_an_article_matched() {
+    let explanation = fixture()
+        .engine
+        .explain("長江 防汛", Some("drill"))
+        .expect("explain");
+    assert_eq!(explanation.folded, "长江 防汛");
+    assert!(
+        explanation
+            .terms
+            .iter()
+            .any(|t| t.terms.contains(&"防汛".to_string()))
+    );
+    let article = explanation.article.expect("article explanation");
+    assert!(article.matched && article.score.unwrap_or(0.0) > 0.0);
+    let explanation = fixture()
+        .engine
+        .explain("台风", Some("drill"))
+        .expect("explain");
+    assert!(!explanation.article.expect("article").matched);
+}
+
+/// TESTPLAN 17: broken syntax gives a useful result and says what was ignored.
+#[test]
+fn broken_syntax_searches_what_it_can() {
+    for text in [
+        "\"防汛",
+        "(防汛",
+        "防汛)",
+        "-",
+        "AND OR",
+        "nosuch:防汛",
+        "防汛 OR",
+        "title:",
+        "published:[昨天 TO",
+    ] {
+        let response = query(text);
+        assert!(
+            !response.ignored.is_empty(),
+            "{text}: nothing reported as ignored"
+        );
+    }
+    assert!(ids(&query("(防汛")).contains(&"drill"));
+    assert!(ids(&query("nosuch:防汛")).contains(&"drill"));
+}
+
+/// TESTPLAN 18: very long queries are refused quickly; deep nesting is flattened.
+#[test]
+fn very_long_and_deeply_nested_queries() {
+    let long = "防汛".repeat(5_000);
+    let started = Instant::now();
+    let error = fixture()
+        .engine
+        .search(&SearchRequest {
+            query: long,
+            ..SearchRequest::default()
+        })
+        .unwrap_err();
+    assert!(matches!(error, EngineError::InvalidQuery(_)), "{error}");
+    assert!(started.elapsed() < Duration::from_millis(500));
+    let nested = format!("{}防汛{}", "(".repeat(400), ")".repeat(400));
+    assert!(ids(&query(&nested)).contains(&"drill"));
+}
+
+/// TESTPLAN 19: punctuation, spaces and emoji give a fast empty result.
+#[test]
+fn punctuation_spaces_and_emoji_give_empty_results() {
+    for text in [
+        "？？！！。。",
+        "     ",
+        "😀😀😀",
+        "",
+        "\u{3000}\u{3000}",
+        "“”《》",
+    ] {
+        let response = query(text);
+        assert!(response.hits.is_empty() && response.total == 0, "{text:?}");
+    }
+}
+
+/// TESTPLAN 20: page and size out of range, zero, negative, non-numeric: a clear error.
+#[test]
+fn bad_page_numbers_and_sizes_are_refused() {
+    for (key, value) in [
+        ("page", "0"),
+        ("page", "-1"),
+        ("page", "abc"),
+        ("page", "99999999999999999999"),
+        ("size", "0"),
+        ("size", "101"),
+        ("size", "1e9"),
+        ("page", "2000"),
+    ] {
+        let result =
+            params(&[("q", "防汛"), (key, value)]).and_then(|r| fixture().engine.search(&r));
+        assert!(
+            matches!(result, Err(EngineError::InvalidQuery(_))),
+            "{key}={value}: {:?}",
+            result.map(|r| r.total)
+        );
+    }
+    assert!(matches!(
+        params(&[("sort", "sideways")]),
+        Err(EngineError::InvalidQuery(_))
+    ));
+    assert!(matches!(
+        params(&[("from", "not a date")]),
+        Err(EngineError::InvalidQuery(_))
+    ));
+}
+
+/// TESTPLAN 21: an expensive query stops at its time budget and says so.
+#[test]
+fn expensive_queries_answer_within_budget_flagged_partial() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("many.jsonl");
+    let common = [
+        "发展", "工作", "建设", "经济", "社会", "国家", "人民", "城市",
+    ];
+    let lines: Vec<String> = (0..6_000)
+        .map(|i| json!({"id": format!("m{i}"), "title": format!("第{i}号"), "body": format!("{}的第{i}篇", common.join("和"))}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n")).expect("write");
+    let index = dir.path().join("index");
+    assert!(
+        search(&["index", "--index", arg(&index), arg(&input)])
+            .status
+            .success()
+    );
+    let mut engine = Engine::open(&index, Analysis::default_shared()).expect("open");
+    let expensive = SearchRequest {
+        query: common.join(" OR "),
+        ..SearchRequest::default()
+    };
+    let full = engine.search(&expensive).expect("search");
+    assert!(!full.partial);
+    assert_eq!(full.total, 6_000);
+    engine.limits.time_budget = Duration::ZERO;
+    let cut = engine.search(&expensive).expect("search");
+    assert!(
+        cut.partial,
+        "the budget ran out, so the answer must say partial"
+    );
+    assert!(cut.total < 6_000);
+}
+
+fn cli_query(index: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["query", "--index", arg(index)];
+    args.extend_from_slice(extra);
+    search(&args)
+}
+
+/// TESTPLAN 25: the CLI given the inputs of 17–20: clear errors, non-zero exit, no panic.
+#[test]
+fn cli_reports_bad_queries_clearly() {
+    let index = &fixture().index;
+    for bad in [
+        vec!["防汛", "--page", "0"],
+        vec!["防汛", "--size", "abc"],
+        vec!["防汛", "--size", "100000"],
+        vec!["防汛", "--from", "昨天"],
+        vec!["防汛", "--sort", "sideways"],
+    ] {
+        let output = cli_query(index, &bad);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{bad:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("invalid query"),
+            "{bad:?}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).contains("panicked"));
+    }
+    let long = "防汛".repeat(2_000);
+    let output = cli_query(index, &[&long]);
+    assert_eq!(output.status.code(), Some(3));
+    for odd in ["\"防汛", "((((防汛", "？？！！", "😀", "-", "AND OR"] {
+        let output = cli_query(index, &[odd, "--json"]);
+        assert!(output.status.success(), "{odd}: {}", stderr(&output));
+        let response: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert!(response["hits"].is_array());
+    }
+}
+
+/// The CLI's JSON is the engine's response document; the listing is readable.
+#[test]
+fn cli_json_and_listing() {
+    let index = &fixture().index;
+    let output = cli_query(index, &["防汛", "--json", "--size", "3"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let response: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    for key in [
+        "query", "page", "size", "total", "took_ms", "partial", "ignored", "hits", "facets",
+    ] {
+        assert!(response.get(key).is_some(), "missing {key}");
+    }
+    assert!(
+        response["hits"][0]["snippet_html"]
+            .as_str()
+            .unwrap_or("")
+            .contains("<mark>")
+    );
+    let listing = stdout(&cli_query(index, &["防汛"]));
+    assert!(
+        listing.contains("防汛") && !listing.contains("\x1b["),
+        "no colour when not a terminal: {listing}"
+    );
+    let explain = cli_query(index, &["--explain", "防汛演习", "--id", "drill"]);
+    assert!(
+        stdout(&explain).contains("分词 segmented") && stdout(&explain).contains("drill matches"),
+        "{}",
+        stdout(&explain)
+    );
+}
