@@ -99,6 +99,11 @@ pub enum Command {
         #[arg(long, requires = "explain")]
         id: Option<String>,
     },
+    /// Serve the search page and the JSON endpoint.
+    Serve {
+        #[command(flatten)]
+        settings: xunwen_server::Settings,
+    },
     /// Run a query set against TREC qrels: MRR@10, nDCG@10, Recall@10, Recall@100.
     Eval {
         #[command(flatten)]
@@ -233,6 +238,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 collapse: Some(if no_collapse { "false" } else { "true" }.into()),
             };
             run_query(&engine, &params, json)
+        }
+        Command::Serve { settings } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(xunwen_server::serve(settings))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Eval {
             index,

@@ -1,1 +1,351 @@
-fn main() {}
+//! Benchmarks of Xunwen beside the bare tantivy + tantivy-jieba pipeline, in
+//! one run on the same machine and the same documents, reported as ratios.
+//!
+//! ```text
+//! cargo run --release -p xunwen-bench -- index [--shared ../shared] [--work /tmp/xunwen-bench]
+//! cargo run --release -p xunwen-bench -- query [--shared ../shared] [--work /tmp/xunwen-bench]
+//! ```
+//!
+//! Each pipeline runs in a child process of its own, so its peak RSS is its own.
+
+mod bare;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use xunwen_engine::analysis::Analysis;
+use xunwen_engine::{Engine, SearchRequest};
+use xunwen_indexer::extract::Event;
+use xunwen_indexer::walk::{collect_files, read_file};
+use xunwen_indexer::{IndexOptions, run};
+
+const THREADS: usize = 2;
+
+struct Args {
+    command: String,
+    shared: PathBuf,
+    work: PathBuf,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut args = std::env::args().skip(1);
+    let command = args
+        .next()
+        .context("usage: xunwen-bench index|query [--shared DIR] [--work DIR]")?;
+    let mut shared = PathBuf::from("../shared");
+    let mut work = std::env::temp_dir().join("xunwen-bench");
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--shared" => shared = PathBuf::from(args.next().context("--shared DIR")?),
+            "--work" => work = PathBuf::from(args.next().context("--work DIR")?),
+            other => bail!("unknown argument `{other}`"),
+        }
+    }
+    Ok(Args {
+        command,
+        shared,
+        work,
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    match args.command.as_str() {
+        "index" => index_benchmark(&args),
+        "query" => query_benchmark(&args),
+        // Children: one pipeline each, printing `seconds peak_rss_bytes`.
+        "child-xunwen" => child_xunwen(&args),
+        "child-bare" => child_bare(&args),
+        other => bail!("unknown benchmark `{other}`"),
+    }
+}
+
+/// Peak resident set size of this process, from /proc.
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn dir_size(path: &Path) -> u64 {
+    walk_size(path)
+}
+
+fn walk_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        walk_size(&p)
+                    } else {
+                        e.metadata().map_or(0, |m| m.len())
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn child_xunwen(args: &Args) -> anyhow::Result<()> {
+    let index = args.work.join("xunwen-index");
+    let mut options = IndexOptions::new(index);
+    options.threads = THREADS;
+    let started = Instant::now();
+    let report = run(&[args.shared.join("corpus")], &options)?;
+    println!(
+        "{} {} {} {}",
+        started.elapsed().as_secs_f64(),
+        peak_rss_bytes(),
+        report.added + report.updated + report.unchanged,
+        report.files_unchanged
+    );
+    Ok(())
+}
+
+fn child_bare(args: &Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let documents = bare::index(
+        &args.work.join("documents.jsonl"),
+        &args.work.join("bare-index"),
+        THREADS,
+    )?;
+    println!(
+        "{} {} {documents} 0",
+        started.elapsed().as_secs_f64(),
+        peak_rss_bytes()
+    );
+    Ok(())
+}
+
+struct ChildResult {
+    seconds: f64,
+    peak_rss: u64,
+    documents: u64,
+    files_unchanged: u64,
+}
+
+fn run_child(args: &Args, which: &str) -> anyhow::Result<ChildResult> {
+    let output = Command::new(std::env::current_exe()?)
+        .args([
+            which,
+            "--shared",
+            args.shared.to_str().context("path")?,
+            "--work",
+            args.work.to_str().context("path")?,
+        ])
+        .output()?;
+    if !output.status.success() {
+        bail!(
+            "{which} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8(output.stdout)?;
+    let fields: Vec<f64> = text
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    Ok(ChildResult {
+        seconds: fields[0],
+        peak_rss: fields[1] as u64,
+        documents: fields[2] as u64,
+        files_unchanged: fields[3] as u64,
+    })
+}
+
+/// Extracts the corpus once (not timed) into the title+body documents both
+/// pipelines index; returns the UTF-8 bytes of that text.
+fn write_documents(shared: &Path, path: &Path) -> anyhow::Result<(u64, u64)> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let (mut bytes, mut count) = (0u64, 0u64);
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut seen = std::collections::HashSet::new();
+    for file in collect_files(&[shared.join("corpus")], |_, _| {}) {
+        let mut write_error = None;
+        read_file(&file, counter.clone(), &mut |event| {
+            if let Event::Article(article) = event {
+                // The same id twice is one article for Xunwen; keep the last.
+                if !seen.insert(article.id.clone()) {
+                    return;
+                }
+                bytes += (article.title.len() + article.body.len()) as u64;
+                count += 1;
+                let line = serde_json::json!({"title": article.title, "body": article.body});
+                if let Err(e) = writeln!(out, "{line}") {
+                    write_error = Some(e);
+                }
+            }
+        })?;
+        if let Some(e) = write_error {
+            return Err(e.into());
+        }
+    }
+    out.flush()?;
+    Ok((bytes, count))
+}
+
+fn index_benchmark(args: &Args) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.work)?;
+    for dir in ["xunwen-index", "bare-index"] {
+        let _ = std::fs::remove_dir_all(args.work.join(dir));
+    }
+    let (text_bytes, documents) =
+        write_documents(&args.shared, &args.work.join("documents.jsonl"))?;
+    println!(
+        "corpus: {} articles, {:.1} MB of title+body text (UTF-8)",
+        documents,
+        text_bytes as f64 / 1e6
+    );
+    let bare = run_child(args, "child-bare")?;
+    let ours = run_child(args, "child-xunwen")?;
+    let rerun = run_child(args, "child-xunwen")?;
+    let mb = |b: u64| b as f64 / 1e6;
+    let bare_rate = mb(text_bytes) / bare.seconds;
+    let our_rate = mb(text_bytes) / ours.seconds;
+    let our_size = dir_size(&args.work.join("xunwen-index"));
+    let bare_size = dir_size(&args.work.join("bare-index"));
+    println!("| pipeline | seconds | MB/s of text | peak RSS | index size | size / text |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| bare tantivy + tantivy-jieba ({} docs) | {:.1} | {:.2} | {:.0} MiB | {:.0} MB | {:.2} |",
+        bare.documents,
+        bare.seconds,
+        bare_rate,
+        bare.peak_rss as f64 / 1048576.0,
+        mb(bare_size),
+        bare_size as f64 / text_bytes as f64
+    );
+    println!(
+        "| xunwen, from the raw archives ({} articles) | {:.1} | {:.2} | {:.0} MiB | {:.0} MB | {:.2} |",
+        ours.documents,
+        ours.seconds,
+        our_rate,
+        ours.peak_rss as f64 / 1048576.0,
+        mb(our_size),
+        our_size as f64 / text_bytes as f64
+    );
+    println!(
+        "| xunwen re-run, unchanged corpus ({} files skipped) | {:.2} | | {:.0} MiB | | |",
+        rerun.files_unchanged,
+        rerun.seconds,
+        rerun.peak_rss as f64 / 1048576.0
+    );
+    println!(
+        "\nthroughput ratio xunwen / bare: {:.2}",
+        our_rate / bare_rate
+    );
+    println!(
+        "index size / UTF-8 text: {:.2}",
+        our_size as f64 / text_bytes as f64
+    );
+    println!(
+        "re-run time / first run: {:.4}",
+        rerun.seconds / ours.seconds
+    );
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+/// The dev questions plus short queries of 1–3 of their content words.
+fn bench_queries(shared: &Path, analysis: &Analysis) -> anyhow::Result<Vec<String>> {
+    let file = std::fs::File::open(shared.join("eval/crud-qa/queries.dev.tsv"))?;
+    let mut questions = Vec::new();
+    for line in BufReader::new(file).lines() {
+        let line = line?;
+        if let Some((_, query)) = line.split_once('\t') {
+            questions.push(query.to_string());
+        }
+    }
+    let mut queries = questions.clone();
+    for (i, question) in questions.iter().enumerate() {
+        let words = xunwen_engine::query::build::content_words(analysis, question);
+        let take = 1 + i % 3;
+        if words.len() >= take {
+            queries.push(words[..take].join(" "));
+        }
+    }
+    Ok(queries)
+}
+
+fn query_benchmark(args: &Args) -> anyhow::Result<()> {
+    let our_index = args.work.join("xunwen-index");
+    let bare_index = args.work.join("bare-index");
+    if !our_index.join("meta.json").exists() || !bare_index.join("meta.json").exists() {
+        bail!(
+            "run the index benchmark first: it builds both indexes of the whole corpus in {}",
+            args.work.display()
+        );
+    }
+    let analysis = Analysis::default_shared();
+    let engine = Engine::open(&our_index, analysis.clone())?;
+    let bare = bare::Searcher::open(&bare_index)?;
+    let queries = bench_queries(&args.shared, &analysis)?;
+    let passes = 3;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for pass in 0..=passes {
+        for query in &queries {
+            let started = Instant::now();
+            let response = engine.search(&SearchRequest {
+                query: query.clone(),
+                ..SearchRequest::default()
+            })?;
+            let ours_took = started.elapsed();
+            std::hint::black_box(response);
+            let started = Instant::now();
+            std::hint::black_box(bare.search(query, 10)?);
+            let bare_took = started.elapsed();
+            // Pass 0 warms caches and is not counted.
+            if pass > 0 {
+                ours.push(ours_took);
+                theirs.push(bare_took);
+            }
+        }
+    }
+    ours.sort();
+    theirs.sort();
+    println!(
+        "{} queries ({} dev questions and short queries) × {passes} passes, interleaved",
+        queries.len(),
+        queries.len()
+    );
+    println!("| search | p50 ms | p99 ms |");
+    println!("|---|---|---|");
+    println!(
+        "| bare tantivy-jieba bag of words, top 10, no snippets | {:.2} | {:.2} |",
+        percentile(&theirs, 50.0),
+        percentile(&theirs, 99.0)
+    );
+    println!(
+        "| xunwen: top 10, snippets, facets, collapse | {:.2} | {:.2} |",
+        percentile(&ours, 50.0),
+        percentile(&ours, 99.0)
+    );
+    println!(
+        "\np99 ratio xunwen / bare: {:.2}",
+        percentile(&ours, 99.0) / percentile(&theirs, 99.0)
+    );
+    Ok(())
+}

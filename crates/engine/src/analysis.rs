@@ -1,4 +1,6 @@
-//! Chinese analysis: folding, jieba word segmentation and a character-level view.
+//! Chinese analysis: folding, jieba word segmentation and a character-level view
+//! (one token per character, with positions, so a quoted phrase is an exact
+//! run of characters whatever jieba made of it).
 //!
 //! Every analyzer is registered by [`register_analyzers`], which both the writer
 //! and the searcher call, so the two sides can never disagree.
@@ -28,24 +30,54 @@ use crate::error::EngineError;
 
 /// Name of the word-level analyzer (jieba over folded text).
 pub const WORDS_ANALYZER: &str = "zh_words";
-/// Name of the character-level analyzer (CJK bigrams, folded latin words).
+/// Name of the character-level analyzer (single ideographs, folded latin words).
 pub const CHARS_ANALYZER: &str = "zh_chars";
 /// Name of the analyzer for keyword fields (source, category): folded, untokenized.
 pub const KEYWORD_ANALYZER: &str = "zh_keyword";
 
-/// Folds one character: full-width to half-width, upper to lower case.
-/// Traditional to simplified is done on whole strings by [`fold`], since the
-/// converter looks at neighbours.
-fn fold_width_and_case(c: char) -> char {
-    let c = match c {
-        '\u{3000}' => ' ',
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    };
+/// Traditional to simplified, one character at a time (so offsets survive),
+/// for the ideographs of the Basic Multilingual Plane: a table built once
+/// from the converter, then a lookup per character.
+fn simplified(c: char) -> char {
+    const FIRST: u32 = 0x3400;
+    const LAST: u32 = 0x9FFF;
+    static TABLE: OnceLock<Vec<char>> = OnceLock::new();
+    let code = c as u32;
+    if !(FIRST..=LAST).contains(&code) {
+        return c;
+    }
+    let table = TABLE.get_or_init(|| {
+        (FIRST..=LAST)
+            .map(|code| {
+                let original = char::from_u32(code).unwrap_or(' ');
+                let converted = fast2s::convert(original.encode_utf8(&mut [0u8; 4]));
+                let mut chars = converted.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(one), None) => one,
+                    _ => original,
+                }
+            })
+            .collect()
+    });
+    table[(code - FIRST) as usize]
+}
+
+/// Folds one character: full-width to half-width, upper to lower case,
+/// traditional to simplified. Always exactly one character out.
+pub fn fold_char(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_lowercase();
     }
-    // Keep the mapping one character to one character.
+    if is_cjk(c) {
+        return simplified(c);
+    }
+    let c = match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0)
+            .unwrap_or(c)
+            .to_ascii_lowercase(),
+        _ => c,
+    };
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
         (Some(l), None) => l,
@@ -57,16 +89,16 @@ fn fold_width_and_case(c: char) -> char {
 /// and lower case compare equal. The result has exactly as many characters as
 /// the input.
 pub fn fold(text: &str) -> String {
-    let widened: String = text.chars().map(fold_width_and_case).collect();
-    let folded = fast2s::convert(&widened);
-    debug_assert_eq!(folded.chars().count(), text.chars().count());
-    folded
+    text.chars().map(fold_char).collect()
 }
 
 /// True for characters that can be part of a term: letters, digits, ideographs.
 /// Punctuation, symbols and whitespace never become terms.
 pub fn is_term_char(c: char) -> bool {
-    c.is_alphanumeric()
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    is_cjk(c) || c.is_alphanumeric()
 }
 
 /// True for CJK ideographs and other scripts written without spaces.
@@ -192,29 +224,19 @@ impl Analysis {
     }
 }
 
-/// The character-level view: overlapping bigrams over runs of CJK characters
-/// (a run of one gives the character alone), folded words for other scripts.
-/// Positions count characters, so a phrase is consecutive bigram positions.
+/// The character-level view: every ideograph is a token of its own, and a
+/// run of other letters or digits is one folded word. Positions count
+/// characters, so an exact phrase is a run of consecutive positions.
 pub fn char_tokens(text: &str) -> Vec<AnalyzedToken> {
     let folded = FoldedText::new(text);
     let chars: Vec<char> = folded.folded.chars().collect();
-    let mut tokens = Vec::new();
+    let mut tokens = Vec::with_capacity(chars.len());
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if is_cjk(c) && is_term_char(c) {
-            let run_start = i;
-            while i < chars.len() && is_cjk(chars[i]) && is_term_char(chars[i]) {
-                i += 1;
-            }
-            let run_end = i;
-            if run_end - run_start == 1 {
-                tokens.push(char_token(&chars, &folded, run_start, run_end));
-            } else {
-                for start in run_start..run_end - 1 {
-                    tokens.push(char_token(&chars, &folded, start, start + 2));
-                }
-            }
+        if is_cjk(c) {
+            tokens.push(char_token(&chars, &folded, i, i + 1));
+            i += 1;
         } else if is_term_char(c) {
             let run_start = i;
             while i < chars.len() && is_term_char(chars[i]) && !is_cjk(chars[i]) {
@@ -359,12 +381,12 @@ mod tests {
     }
 
     #[test]
-    fn char_view_is_bigrams_with_character_positions() {
-        let tokens = char_tokens("待处理ABC");
+    fn char_view_is_characters_with_positions() {
+        let tokens = char_tokens("待處理ABC");
         let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(texts, vec!["待处", "处理", "abc"]);
+        assert_eq!(texts, vec!["待", "处", "理", "abc"]);
         let positions: Vec<usize> = tokens.iter().map(|t| t.position).collect();
-        assert_eq!(positions, vec![0, 1, 3]);
+        assert_eq!(positions, vec![0, 1, 2, 3]);
     }
 
     #[test]

@@ -356,10 +356,12 @@ impl Engine {
         let started = Instant::now();
         self.check(request)?;
         let parsed = parse(&request.query);
+        let searcher = self.reader.searcher();
         let planner = Planner {
             fields: self.index.fields(),
             analysis: &self.analysis,
             weights: self.weights,
+            searcher: &searcher,
         };
         let plan = planner.plan(&parsed, &request.filters);
         let mut response = SearchResponse {
@@ -378,7 +380,6 @@ impl Engine {
             response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
             return Ok(response);
         }
-        let searcher = self.reader.searcher();
         let offset = (request.page - 1) * request.size;
         let wanted = offset + request.size;
         // Collapsing needs a deeper window to fill a page with distinct stories.
@@ -644,10 +645,12 @@ impl Engine {
     /// How a query is understood and, for an article id, why it matches or not.
     pub fn explain(&self, query: &str, id: Option<&str>) -> Result<Explanation, EngineError> {
         let parsed = parse(query);
+        let searcher = self.reader.searcher();
         let planner = Planner {
             fields: self.index.fields(),
             analysis: &self.analysis,
             weights: self.weights,
+            searcher: &searcher,
         };
         let plan = planner.plan(&parsed, &Filters::default());
         let mut explanation = Explanation {
@@ -667,7 +670,6 @@ impl Engine {
             article: None,
         };
         if let Some(id) = id {
-            let searcher = self.reader.searcher();
             let Some((address, _)) = self.index.find(&searcher, id)? else {
                 return Err(EngineError::NotFound(id.to_string()));
             };

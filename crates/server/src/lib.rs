@@ -1,1 +1,134 @@
+//! The Xunwen query server (axum + tokio): the JSON endpoint a news site's
+//! search box calls, the search page at `/`, health and metrics.
+//!
+//! [`app`] builds the router, so tests drive it without a socket
+//! (`app(state).oneshot(request)`); [`serve`] runs it on an address until
+//! SIGINT or SIGTERM, finishing requests in flight.
 
+pub mod api;
+pub mod error;
+pub mod metrics;
+pub mod page;
+pub mod settings;
+pub mod state;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::LatencyUnit;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use settings::Settings;
+pub use state::AppState;
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .record(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<&String> = origins.iter().filter(|o| !o.trim().is_empty()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim()).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET]),
+    )
+}
+
+/// The router with every endpoint and limit.
+pub fn app(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let api = Router::new()
+        .route("/api/search", get(api::search))
+        .route("/api/articles/{id}", get(api::article))
+        .route("/api/articles/{id}/related", get(api::related));
+    let api = match cors(&settings.cors_origins) {
+        Some(layer) => api.layer(layer),
+        None => api,
+    };
+    Router::new()
+        .route("/", get(page::page))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .merge(api)
+        .fallback(api::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout(),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+        .with_state(state)
+}
+
+/// Serves until SIGINT or SIGTERM; requests in flight are finished first.
+pub async fn serve(settings: Settings) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
+    let state = AppState::new(settings);
+    state.spawn_reloader();
+    tracing::info!(addr = %listener.local_addr()?, index = %state.settings.index.display(), "serving");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

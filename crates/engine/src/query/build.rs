@@ -1,20 +1,20 @@
 //! Turning a parsed query and its filters into a tantivy query.
 //!
 //! Plain words are segmented exactly as the text was and searched as a
-//! disjunction: BM25 on jieba words in title (weighted up) and body, the same
-//! words as substrings in the character view (recall where jieba cut the text
-//! differently), and a bonus where neighbouring query words stand close
-//! together. Quoted phrases are exact substrings of the character view.
+//! disjunction: BM25 on jieba words in title (weighted up) and body, a bonus
+//! where neighbouring query words stand close together and one for articles
+//! holding most of the words. A word that jieba never produced for any
+//! article is looked up as a run of characters instead (recall where the text
+//! was cut differently). Quoted phrases are exact runs of the character view.
 
 use std::ops::Bound;
 
 use chrono::{DateTime, FixedOffset};
-use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
-    TermQuery,
+    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
 
 use super::parse::{Clause, ParsedQuery, Scope};
 use crate::analysis::{Analysis, char_tokens, fold, is_term_char, keyword};
@@ -27,8 +27,6 @@ use crate::schema::Fields;
 pub struct Weights {
     pub title_words: f32,
     pub body_words: f32,
-    pub title_chars: f32,
-    pub body_chars: f32,
     pub proximity: f32,
     /// Bonus for articles holding most of the query's words.
     pub coverage: f32,
@@ -41,8 +39,6 @@ impl Default for Weights {
         Weights {
             title_words: 2.0,
             body_words: 1.0,
-            title_chars: 0.2,
-            body_chars: 0.2,
             proximity: 0.5,
             coverage: 0.3,
             proximity_slop: 6,
@@ -161,21 +157,11 @@ fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
     }
 }
 
-/// An exact substring in a character-view field: consecutive bigrams (or the
-/// single token a short text gives).
+/// An exact run of characters in a character-view field.
 fn chars_phrase(field: Field, text: &str) -> Option<Box<dyn Query>> {
     let tokens = char_tokens(text);
     match tokens.as_slice() {
         [] => None,
-        [only]
-            if only.text.chars().count() == 1 && only.text.chars().all(crate::analysis::is_cjk) =>
-        {
-            // A lone ideograph is indexed only inside bigrams: match those.
-            let escaped = regex_escape(&only.text);
-            RegexQuery::from_pattern(&format!("{escaped}.?|.{escaped}"), field)
-                .ok()
-                .map(|q| Box::new(q) as Box<dyn Query>)
-        }
         [only] => Some(term_query(field, &only.text)),
         _ => {
             let first = tokens[0].position;
@@ -186,18 +172,6 @@ fn chars_phrase(field: Field, text: &str) -> Option<Box<dyn Query>> {
             Some(Box::new(PhraseQuery::new_with_offset(terms)))
         }
     }
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_alphanumeric() {
-                vec![c]
-            } else {
-                vec!['\\', c]
-            }
-        })
-        .collect()
 }
 
 fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
@@ -215,9 +189,20 @@ pub struct Planner<'a> {
     pub fields: &'a Fields,
     pub analysis: &'a Analysis,
     pub weights: Weights,
+    /// The index being searched: tells which words jieba made for its articles.
+    pub searcher: &'a Searcher,
 }
 
 impl Planner<'_> {
+    fn is_indexed_word(&self, word: &str) -> bool {
+        [self.fields.title, self.fields.body].iter().any(|field| {
+            self.searcher
+                .doc_freq(&Term::from_field_text(*field, word))
+                .unwrap_or(0)
+                > 0
+        })
+    }
+
     fn chars_fields(&self, scope: Scope) -> Vec<Field> {
         match scope {
             Scope::Title => vec![self.fields.title_chars],
@@ -251,7 +236,6 @@ impl Planner<'_> {
     /// Scored disjunction over the words of free text.
     fn scored_words(
         &self,
-        text: &str,
         words: &[String],
         terms: &mut Vec<(String, Vec<String>)>,
     ) -> Vec<Box<dyn Query>> {
@@ -263,9 +247,19 @@ impl Planner<'_> {
             }
         }
         let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        let mut by_characters = Vec::new();
         for word in &unique {
             clauses.push(boosted(term_query(self.fields.title, word), w.title_words));
             clauses.push(boosted(term_query(self.fields.body, word), w.body_words));
+            if word.chars().count() >= 2 && !self.is_indexed_word(word) {
+                for (field, weight) in [
+                    (self.fields.title_chars, w.title_words),
+                    (self.fields.body_chars, w.body_words),
+                ] {
+                    clauses.extend(chars_phrase(field, word).map(|q| boosted(q, weight)));
+                }
+                by_characters.push(word.to_string());
+            }
         }
         // The best answers hold most of the words.
         if w.coverage > 0.0 && unique.len() >= 3 {
@@ -280,25 +274,6 @@ impl Planner<'_> {
                 )),
                 w.coverage,
             ));
-        }
-        // Every bigram of the text, across word boundaries too: exact runs of
-        // the question's wording rank the article they were taken from.
-        let mut chars_terms: Vec<String> = Vec::new();
-        for token in char_tokens(text) {
-            if QUESTION_WORDS.contains(&token.text.as_str()) || chars_terms.contains(&token.text) {
-                continue;
-            }
-            chars_terms.push(token.text);
-        }
-        for term in &chars_terms {
-            for (field, weight) in [
-                (self.fields.title_chars, w.title_chars),
-                (self.fields.body_chars, w.body_chars),
-            ] {
-                if weight > 0.0 {
-                    clauses.push(boosted(term_query(field, term), weight));
-                }
-            }
         }
         // Neighbouring words close together in the body earn a bonus.
         if w.proximity > 0.0 {
@@ -322,7 +297,10 @@ impl Planner<'_> {
         }
         let words: Vec<String> = unique.iter().map(|s| s.to_string()).collect();
         terms.push(("title, body (words)".into(), words));
-        terms.push(("title_chars, body_chars (bigrams)".into(), chars_terms));
+        terms.push((
+            "title_chars, body_chars (as characters: words jieba never made)".into(),
+            by_characters,
+        ));
         clauses
     }
 
@@ -360,7 +338,7 @@ impl Planner<'_> {
                 highlight.extend(words.iter().cloned());
                 if *scope == Scope::Text {
                     let mut unused = Vec::new();
-                    let clauses = self.scored_words(text, &words, &mut unused);
+                    let clauses = self.scored_words(&words, &mut unused);
                     (!clauses.is_empty()).then(|| any_of(clauses))
                 } else {
                     self.required_words(text, *scope)
@@ -447,10 +425,10 @@ impl Planner<'_> {
         {
             // Only question words: search them rather than nothing.
             let all_words = self.analysis.query_words(&free_text);
-            should.extend(self.scored_words(&free_text, &all_words, &mut terms));
+            should.extend(self.scored_words(&all_words, &mut terms));
             highlight.extend(all_words);
         } else if !words.is_empty() {
-            should.extend(self.scored_words(&free_text, &words, &mut terms));
+            should.extend(self.scored_words(&words, &mut terms));
             highlight.extend(words);
         }
         searchable |= !should.is_empty();

@@ -1,0 +1,73 @@
+//! Every setting of `search serve`, read from flags and environment
+//! variables, with the defaults written down once, here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings of the query server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Index directory.
+    #[arg(long = "index", env = "XUNWEN_INDEX", default_value = "index")]
+    pub index: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "XUNWEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Origins allowed to call the JSON endpoint from a browser (CORS), comma
+    /// separated, or `*`. Off when empty.
+    #[arg(
+        long,
+        env = "XUNWEN_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub cors_origins: Vec<String>,
+    /// Longest query, in characters.
+    #[arg(long, env = "XUNWEN_MAX_QUERY_CHARS", default_value_t = 1_000)]
+    pub max_query_chars: usize,
+    /// Largest page size.
+    #[arg(long, env = "XUNWEN_MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: usize,
+    /// Deepest result reachable by paging (page × size).
+    #[arg(long, env = "XUNWEN_MAX_DEPTH", default_value_t = 10_000)]
+    pub max_depth: usize,
+    /// Largest request body, in bytes (searches are GETs; bodies are refused past this).
+    #[arg(long, env = "XUNWEN_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
+    pub max_body_bytes: usize,
+    /// Time a search may take before it answers with what it has, flagged partial (ms).
+    #[arg(long, env = "XUNWEN_SEARCH_BUDGET_MS", default_value_t = 2_000)]
+    pub search_budget_ms: u64,
+    /// Time a whole request may take (ms).
+    #[arg(long, env = "XUNWEN_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// Searches running at once; more wait their turn.
+    #[arg(long, env = "XUNWEN_MAX_CONCURRENT_SEARCHES", default_value_t = 8)]
+    pub max_concurrent_searches: usize,
+    /// How often to look for new commits of the index (ms).
+    #[arg(long, env = "XUNWEN_RELOAD_MS", default_value_t = 500)]
+    pub reload_ms: u64,
+}
+
+impl Settings {
+    /// Settings with every default, for an index directory.
+    pub fn for_index(index: PathBuf) -> Settings {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let mut settings = Defaults::parse_from(["serve"]).settings;
+        settings.index = index;
+        settings
+    }
+
+    pub fn search_budget(&self) -> Duration {
+        Duration::from_millis(self.search_budget_ms)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}

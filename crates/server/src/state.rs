@@ -1,0 +1,86 @@
+//! What the handlers share: the engine (absent until an index exists), the
+//! limits, the search permits and the metrics. New commits are picked up by a
+//! background task, without a restart.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Semaphore;
+use xunwen_engine::analysis::Analysis;
+use xunwen_engine::{Engine, EngineError};
+
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    engine: Arc<RwLock<Option<Engine>>>,
+    pub searches: Arc<Semaphore>,
+    pub metrics: Arc<Metrics>,
+    /// Unix seconds of the last reload of the index.
+    pub last_reload: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// Opens the index if there is one; a missing or empty index is not an
+    /// error: the server starts and serves it once it exists.
+    pub fn new(settings: Settings) -> AppState {
+        let state = AppState {
+            searches: Arc::new(Semaphore::new(settings.max_concurrent_searches.max(1))),
+            settings: Arc::new(settings),
+            engine: Arc::new(RwLock::new(None)),
+            metrics: Arc::new(Metrics::default()),
+            last_reload: Arc::new(AtomicU64::new(0)),
+        };
+        if let Err(error) = state.refresh() {
+            tracing::warn!(index = %state.settings.index.display(), %error, "index not available yet");
+        }
+        state
+    }
+
+    /// The engine, when an index is open.
+    pub fn engine(&self) -> Option<Engine> {
+        self.engine.read().ok().and_then(|e| e.clone())
+    }
+
+    /// Opens the index if it was missing, or picks up its latest commit.
+    pub fn refresh(&self) -> Result<(), EngineError> {
+        if let Some(engine) = self.engine() {
+            engine.reload()?;
+        } else {
+            let mut engine = Engine::open(&self.settings.index, Analysis::default_shared())?;
+            engine.limits.max_query_chars = self.settings.max_query_chars;
+            engine.limits.max_page_size = self.settings.max_page_size;
+            engine.limits.max_depth = self.settings.max_depth;
+            engine.limits.time_budget = self.settings.search_budget();
+            if let Ok(mut slot) = self.engine.write() {
+                *slot = Some(engine);
+            }
+            tracing::info!(index = %self.settings.index.display(), "index opened");
+        }
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.last_reload.store(now, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Looks for new commits every `reload_ms`, off the async threads.
+    pub fn spawn_reloader(&self) {
+        let state = self.clone();
+        let every = Duration::from_millis(self.settings.reload_ms.max(50));
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            loop {
+                ticker.tick().await;
+                let state = state.clone();
+                let result = tokio::task::spawn_blocking(move || state.refresh()).await;
+                if let Ok(Err(error)) = result {
+                    tracing::debug!(%error, "reload skipped");
+                }
+            }
+        });
+    }
+}
