@@ -6,14 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use chrono::Datelike;
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::Weight;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TERMINATED};
-
-use crate::index::from_tantivy_date;
 
 /// One facet value and how many matching articles have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,9 +36,30 @@ pub struct FacetCollector {
 pub struct FacetSegmentCollector {
     sources: Option<StrColumn>,
     published: Column<tantivy::DateTime>,
-    source_ords: HashMap<u64, u64>,
+    /// Count per source term ordinal.
+    source_counts: Vec<u64>,
     /// Months as `year * 12 + month0`.
     months: HashMap<i32, u64>,
+}
+
+/// The Beijing-time month of a Unix timestamp, as `year * 12 + month0`, by
+/// integer arithmetic (days to civil date, after Howard Hinnant), since this
+/// runs for every matching article.
+fn beijing_month(timestamp: i64) -> i32 {
+    let days = (timestamp + 8 * 3600).div_euclid(86_400) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year * 12 + month - 1) as i32
 }
 
 /// Per-segment counts: source names resolved, months as numbers.
@@ -56,10 +74,12 @@ impl Collector for FacetCollector {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
+        let sources = segment.fast_fields().str("source")?;
+        let terms = sources.as_ref().map_or(0, |s| s.num_terms());
         Ok(FacetSegmentCollector {
-            sources: segment.fast_fields().str("source")?,
+            sources,
             published: segment.fast_fields().date("published")?,
-            source_ords: HashMap::new(),
+            source_counts: vec![0; terms],
             months: HashMap::new(),
         })
     }
@@ -123,13 +143,15 @@ impl SegmentCollector for FacetSegmentCollector {
     fn collect(&mut self, doc: DocId, _: Score) {
         if let Some(sources) = &self.sources {
             for ord in sources.term_ords(doc) {
-                *self.source_ords.entry(ord).or_default() += 1;
+                if let Some(count) = self.source_counts.get_mut(ord as usize) {
+                    *count += 1;
+                }
             }
         }
-        if let Some(date) = self.published.first(doc).and_then(from_tantivy_date) {
+        if let Some(date) = self.published.first(doc) {
             *self
                 .months
-                .entry(date.year() * 12 + date.month0() as i32)
+                .entry(beijing_month(date.into_timestamp_secs()))
                 .or_default() += 1;
         }
     }
@@ -138,7 +160,13 @@ impl SegmentCollector for FacetSegmentCollector {
         let mut names = HashMap::new();
         if let Some(sources) = &self.sources {
             let mut name = String::new();
-            for (ord, count) in self.source_ords {
+            for (ord, count) in self
+                .source_counts
+                .into_iter()
+                .enumerate()
+                .filter(|(_, c)| *c > 0)
+            {
+                let ord = ord as u64;
                 name.clear();
                 if sources.ord_to_str(ord, &mut name).unwrap_or(false) {
                     *names.entry(name.clone()).or_default() += count;
@@ -212,5 +240,30 @@ impl<C: Collector> Collector for Budgeted<C> {
             doc = scorer.advance();
         }
         Ok(child.harvest())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, TimeZone};
+
+    #[test]
+    fn months_in_beijing_time() {
+        let beijing = crate::dates::beijing();
+        for (y, m, d, h) in [
+            (2023, 1, 1, 0),
+            (2022, 12, 31, 23),
+            (2024, 2, 29, 12),
+            (1999, 7, 15, 3),
+            (2026, 8, 21, 19),
+        ] {
+            let date = beijing.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+            assert_eq!(
+                beijing_month(date.timestamp()),
+                date.year() * 12 + date.month0() as i32,
+                "{date}"
+            );
+        }
     }
 }

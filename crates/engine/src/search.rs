@@ -527,25 +527,38 @@ impl Engine {
         }
     }
 
+    /// Ids and sources of reprints, read from fast fields (no stored documents).
     fn describe_duplicates(
         &self,
         searcher: &Searcher,
         addresses: &[DocAddress],
     ) -> Result<Duplicates, EngineError> {
         let mut ids = Vec::new();
-        let mut sources = Vec::new();
+        let mut sources: Vec<String> = Vec::new();
+        let mut text = String::new();
         for address in addresses {
-            let doc: TantivyDocument = searcher.doc(*address)?;
-            let article = self.index.article_from_doc(&doc);
-            ids.push(article.id);
-            if let Some(source) = article.source
-                && !sources.contains(&source)
-            {
-                sources.push(source);
+            let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+            let read = |field: &str, text: &mut String| -> Result<bool, EngineError> {
+                text.clear();
+                let Some(column) = fast.str(field)? else {
+                    return Ok(false);
+                };
+                let Some(ord) = column.term_ords(address.doc_id).next() else {
+                    return Ok(false);
+                };
+                column
+                    .ord_to_str(ord, text)
+                    .map_err(|e| EngineError::io("cannot read a fast field", e))
+            };
+            if read("id", &mut text)? {
+                ids.push(text.clone());
+            }
+            if read("source", &mut text)? && !sources.contains(&text) {
+                sources.push(text.clone());
             }
         }
         Ok(Duplicates {
-            count: ids.len(),
+            count: addresses.len(),
             ids,
             sources,
         })

@@ -18,7 +18,7 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::LatencyUnit;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -41,6 +41,43 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
         .metrics
         .record(&route, response.status().as_u16(), started.elapsed());
     response
+}
+
+/// Decodes `%XX` escapes (and `+`) of a query string to raw bytes.
+fn percent_decoded(query: &str) -> Vec<u8> {
+    let bytes = query.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Refuses query strings that do not decode to UTF-8 (a lone surrogate such
+/// as `%ED%A0%80`): a clear 400 rather than text with replacement characters.
+async fn require_utf8_query(request: Request, next: Next) -> Response {
+    let valid = request
+        .uri()
+        .query()
+        .is_none_or(|q| std::str::from_utf8(&percent_decoded(q)).is_ok());
+    if !valid {
+        return error::ApiError::bad_request("the query string is not valid UTF-8").into_response();
+    }
+    next.run(request).await
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {
@@ -81,6 +118,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         .merge(api)
         .fallback(api::not_found)
+        .layer(middleware::from_fn(require_utf8_query))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
@@ -132,3 +170,6 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,466 @@
+//! Router tests without a socket: every endpoint, parameter, error and limit,
+//! on a real on-disk index. JSON responses are snapshots with timings blanked.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+use xunwen_engine::analysis::Analysis;
+use xunwen_engine::{Article, NewsIndex};
+
+use crate::{AppState, Settings, app};
+
+fn article(id: &str, title: &str, body: &str, source: &str, published: &str) -> Article {
+    Article {
+        id: id.into(),
+        url: Some(format!("https://news.example.cn/{id}.html")),
+        title: title.into(),
+        body: body.into(),
+        source: Some(source.into()),
+        published: xunwen_engine::dates::find_datetime(published),
+        category: Some("社会".into()),
+        ..Article::default()
+    }
+}
+
+fn write_index(dir: &Path) {
+    let index = NewsIndex::open_or_create(dir, &Analysis::default_shared()).expect("index");
+    let mut writer = index.writer(1, 32 << 20).expect("writer");
+    let articles = [
+        article(
+            "flood",
+            "南河防汛形势严峻",
+            "受强降雨影响，南河水位上涨，沿岸各镇全力防汛。",
+            "江城日报",
+            "2024-06-21 19:10",
+        ),
+        article(
+            "flood-copy",
+            "南河防汛形势严峻",
+            "受强降雨影响，南河水位上涨，沿岸各镇全力防汛。",
+            "晨光网",
+            "2024-06-21 20:00",
+        ),
+        article(
+            "drill",
+            "防汛演习在湖北举行",
+            "湖北举行防汛应急演习。",
+            "晨光网",
+            "2023-05-20 15:00",
+        ),
+        article(
+            "xss",
+            "<img src=x onerror=alert(1)>防汛<script>alert(2)</script>",
+            "正文里有<script>alert('防汛')</script>代码。",
+            "示例网",
+            "2022-01-01 08:00",
+        ),
+    ];
+    for article in &articles {
+        writer.upsert(article).expect("upsert");
+    }
+    writer.commit("").expect("commit");
+}
+
+struct Server {
+    _dir: tempfile::TempDir,
+    router: axum::Router,
+}
+
+fn server_with(configure: impl FnOnce(&mut Settings)) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = dir.path().join("index");
+    write_index(&index);
+    let mut settings = Settings::for_index(index);
+    configure(&mut settings);
+    Server {
+        router: app(AppState::new(settings)),
+        _dir: dir,
+    }
+}
+
+fn server() -> Server {
+    server_with(|_| {})
+}
+
+async fn get(server: &Server, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let request = Request::builder()
+        .uri(uri)
+        .body(Body::empty())
+        .expect("request");
+    send(server, request).await
+}
+
+async fn send(
+    server: &Server,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = server
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+async fn get_json(server: &Server, uri: &str) -> (StatusCode, Value) {
+    let (status, headers, body) = get(server, uri).await;
+    assert_eq!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json"),
+        "{uri}"
+    );
+    (status, serde_json::from_slice(&body).expect("JSON body"))
+}
+
+fn q(text: &str) -> String {
+    serde_urlencoded::to_string([("q", text)]).expect("encode")
+}
+
+#[tokio::test]
+async fn search_returns_the_documented_json() {
+    let server = server();
+    let (status, body) = get_json(&server, &format!("/api/search?{}&size=5", q("南河 防汛"))).await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_json_snapshot!("search_nanhe", body, { ".took_ms" => "[ms]", ".hits[].score" => "[score]" });
+}
+
+#[tokio::test]
+async fn every_search_parameter_is_honoured() {
+    let server = server();
+    let ids = |body: &Value| {
+        body["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| h["id"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    let (_, body) = get_json(
+        &server,
+        &format!("/api/search?{}&collapse=false&sort=oldest", q("防汛")),
+    )
+    .await;
+    assert_eq!(ids(&body), vec!["xss", "drill", "flood", "flood-copy"]);
+    let (_, body) = get_json(
+        &server,
+        &format!(
+            "/api/search?{}&collapse=false&sort=newest&size=1&page=2",
+            q("防汛")
+        ),
+    )
+    .await;
+    assert_eq!(ids(&body), vec!["flood"]);
+    let (_, body) = get_json(
+        &server,
+        &format!("/api/search?{}&from=2023-01-01&to=2023-12-31", q("防汛")),
+    )
+    .await;
+    assert_eq!(ids(&body), vec!["drill"]);
+    let (_, body) = get_json(
+        &server,
+        &format!(
+            "/api/search?{}&source=%E6%99%A8%E5%85%89%E7%BD%91&collapse=false",
+            q("防汛")
+        ),
+    )
+    .await;
+    let mut found = ids(&body);
+    found.sort();
+    assert_eq!(found, vec!["drill", "flood-copy"]);
+    let (_, body) = get_json(
+        &server,
+        &format!(
+            "/api/search?{}&category=%E7%A4%BE%E4%BC%9A&collapse=true",
+            q("南河")
+        ),
+    )
+    .await;
+    assert_eq!(body["hits"].as_array().map(Vec::len), Some(1));
+    assert_eq!(body["hits"][0]["duplicates"]["count"], 1);
+    assert_eq!(body["sort"], "relevance");
+    let (_, body) = get_json(&server, &format!("/api/search?{}&sort=recent", q("防汛"))).await;
+    assert_eq!(body["sort"], "recent");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_4xx_with_a_message() {
+    let server = server();
+    let long = "防".repeat(1_001);
+    for (uri, code) in [
+        (format!("/api/search?{}&page=0", q("防汛")), "invalid_query"),
+        (
+            format!("/api/search?{}&page=-3", q("防汛")),
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?{}&page=abc", q("防汛")),
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?{}&size=1000", q("防汛")),
+            "invalid_query",
+        ),
+        (format!("/api/search?{}&size=0", q("防汛")), "invalid_query"),
+        (
+            format!("/api/search?{}&page=999999999999", q("防汛")),
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?{}&page=200&size=100", q("防汛")),
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?{}&from=yesterday", q("防汛")),
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?{}&from=2024-01-01&to=2023-01-01", q("防汛")),
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?{}&sort=sideways", q("防汛")),
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?{}&collapse=maybe", q("防汛")),
+            "invalid_query",
+        ),
+        (format!("/api/search?{}", q(&long)), "invalid_query"),
+        ("/api/search?q=%ED%A0%80".to_string(), "invalid_request"),
+        ("/api/search?q=%FF%FE".to_string(), "invalid_request"),
+        (
+            "/api/articles/flood/related?size=0".to_string(),
+            "invalid_request",
+        ),
+        (
+            "/api/articles/flood/related?size=lots".to_string(),
+            "invalid_request",
+        ),
+    ] {
+        let (status, body) = get_json(&server, &uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], code, "{uri}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn broken_query_syntax_is_searched_and_reported() {
+    let server = server();
+    for text in ["\"防汛", "((防汛", "- AND OR", "nosuch:防汛", "？？", "😀"] {
+        let (status, body) = get_json(&server, &format!("/api/search?{}", q(text))).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(body["hits"].is_array(), "{text}");
+    }
+    let (_, body) = get_json(&server, &format!("/api/search?{}", q("\"防汛"))).await;
+    assert!(!body["ignored"].as_array().expect("ignored").is_empty());
+}
+
+#[tokio::test]
+async fn articles_and_related() {
+    let server = server();
+    let (status, body) = get_json(&server, "/api/articles/drill").await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_json_snapshot!("article_drill", body);
+    let (status, body) = get_json(&server, "/api/articles/no-such-article").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, body) = get_json(&server, "/api/articles/drill/related?size=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], "drill");
+    assert!(
+        body["related"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty() && r.len() <= 2)
+    );
+    let (status, _) = get_json(&server, "/api/articles/nope/related").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let server = server();
+    let (status, body) = get_json(&server, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_json_snapshot!("healthz", body);
+    get(&server, &format!("/api/search?{}", q("防汛"))).await;
+    let (status, headers, body) = get(&server, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/plain")
+    );
+    let text = String::from_utf8(body).expect("utf-8");
+    assert!(
+        text.contains("xunwen_requests_total{route=\"/api/search\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("xunwen_index_articles 4"), "{text}");
+    assert!(
+        text.contains("xunwen_request_duration_seconds_count"),
+        "{text}"
+    );
+    assert!(
+        text.contains("xunwen_index_last_reload_timestamp_seconds"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_page_renders_results_and_shows_markup_as_text() {
+    let server = server();
+    let (status, _, body) = get(&server, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(html.contains("<input type=\"search\" name=\"q\""), "{html}");
+    let (status, _, body) = get(&server, &format!("/?{}&sort=newest", q("防汛"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(html.contains("<mark>防汛</mark>"));
+    assert!(
+        html.contains("&lt;script&gt;") && html.contains("&lt;img"),
+        "markup shown as text"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("<img"),
+        "no markup from articles"
+    );
+    assert!(
+        html.contains("option value=\"newest\" selected"),
+        "the sort choice is kept"
+    );
+    assert!(html.contains("class=\"source"), "source facets");
+    assert!(html.contains("class=\"year"), "year facets");
+    let (status, _, body) = get(&server, &format!("/?{}&page=0", q("防汛"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        String::from_utf8(body)
+            .unwrap_or_default()
+            .contains("role=\"alert\"")
+    );
+}
+
+#[tokio::test]
+async fn paths_that_try_to_leave_are_4xx() {
+    let server = server();
+    for uri in [
+        "/../etc/passwd",
+        "/%2e%2e%2fetc%2fpasswd",
+        "/..%5c..%5cwindows",
+        "/static/../../Cargo.toml",
+        "/api/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+    ] {
+        let request = Request::builder()
+            .uri(uri)
+            .body(Body::empty())
+            .expect("request");
+        let (status, _, body) = send(&server, request).await;
+        assert!(status.is_client_error(), "{uri}: {status}");
+        assert!(!String::from_utf8_lossy(&body).contains("root:"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn large_bodies_are_refused() {
+    let server = server();
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/search")
+        .header(header::CONTENT_LENGTH, 1 << 20)
+        .body(Body::from(vec![b'x'; 1 << 20]))
+        .expect("request");
+    let (status, _, _) = send(&server, request).await;
+    assert!(
+        status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::METHOD_NOT_ALLOWED,
+        "{status}"
+    );
+    let request = Request::builder()
+        .uri(format!("/api/search?{}", q("防汛")))
+        .header(header::CONTENT_LENGTH, 1 << 20)
+        .body(Body::from(vec![b'x'; 1 << 20]))
+        .expect("request");
+    let (status, _, _) = send(&server, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn slow_requests_time_out() {
+    let server = server_with(|settings| settings.request_timeout_ms = 0);
+    let (status, _, _) = get(&server, &format!("/api/search?{}", q("防汛"))).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default_and_set_by_option() {
+    let request = || {
+        Request::builder()
+            .uri(format!("/api/search?{}", q("防汛")))
+            .header(header::ORIGIN, "https://paper.example.com")
+            .body(Body::empty())
+            .expect("request")
+    };
+    let (_, headers, _) = send(&server(), request()).await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    let allowed = server_with(|s| s.cors_origins = vec!["https://paper.example.com".into()]);
+    let (_, headers, _) = send(&allowed, request()).await;
+    assert_eq!(
+        headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .and_then(|v| v.to_str().ok()),
+        Some("https://paper.example.com")
+    );
+}
+
+#[tokio::test]
+async fn a_missing_index_is_served_empty_with_a_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let router = app(AppState::new(Settings::for_index(
+        dir.path().join("no-index-here"),
+    )));
+    let server = Server { _dir: dir, router };
+    let (status, body) = get_json(&server, "/healthz").await;
+    assert_eq!(
+        (status, body["index"].as_str()),
+        (StatusCode::OK, Some("missing"))
+    );
+    let (status, body) = get_json(&server, &format!("/api/search?{}", q("防汛"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["total"], 0);
+    assert!(
+        body["ignored"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("index is empty")
+    );
+    let (status, _, body) = get(&server, &format!("/?{}", q("防汛"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        String::from_utf8(body)
+            .unwrap_or_default()
+            .contains("index is empty")
+    );
+}
