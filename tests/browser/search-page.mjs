@@ -1,0 +1,93 @@
+// Drives the search page in Debian's headless Chromium, as a reader would:
+// types a Chinese query, submits, sees highlighted results, filters by a
+// source facet, goes to page 2, opens the shared URL, checks that article
+// markup runs nothing, and saves a screenshot.
+//
+// Usage: node search-page.mjs BASE_URL SCREENSHOT_DIR
+// Exits non-zero with a message on the first failed check.
+
+import { chromium } from "playwright-core";
+
+const [base, screenshots] = process.argv.slice(2);
+if (!base || !screenshots) {
+  console.error("usage: node search-page.mjs BASE_URL SCREENSHOT_DIR");
+  process.exit(2);
+}
+
+function check(condition, message) {
+  if (!condition) {
+    throw new Error(`check failed: ${message}`);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  const dialogs = [];
+  page.on("dialog", async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+
+  // Type a Chinese query into the box and submit.
+  await page.goto(base + "/");
+  await page.fill("input[name=q]", "防汛");
+  await Promise.all([page.waitForURL(/\?q=/), page.press("input[name=q]", "Enter")]);
+  const hits = await page.locator("article.hit").count();
+  check(hits === 10, `10 hits on the first page, saw ${hits}`);
+  const marks = await page.locator("article.hit mark").allTextContents();
+  check(marks.length > 0 && marks.every((m) => m === "防汛"), `highlighted query words, saw ${JSON.stringify(marks.slice(0, 5))}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `no sideways scrolling on a phone, overflow ${overflow}px`);
+  await page.screenshot({ path: `${screenshots}/search-results.png`, fullPage: true });
+
+  // Filter by a source facet.
+  const facet = page.locator("aside.facets a.source").first();
+  const source = (await facet.textContent()).trim();
+  await Promise.all([page.waitForURL(/source=/), facet.click()]);
+  const sources = await page.locator("article.hit .meta").allTextContents();
+  check(sources.length > 0 && sources.every((m) => m.includes(source)), `every hit from ${source}: ${JSON.stringify(sources)}`);
+
+  // Back to all sources, then page 2.
+  await page.goto(base + "/?q=" + encodeURIComponent("防汛"));
+  await Promise.all([page.waitForURL(/page=2/), page.click("a[rel=next]")]);
+  const secondPage = await page.locator("article.hit h3").allTextContents();
+  check(secondPage.length > 0, "results on page 2");
+  const sharedUrl = page.url();
+
+  // Open the shared URL in a fresh page: the same results.
+  const shared = await context.newPage();
+  await shared.goto(sharedUrl);
+  const sharedTitles = await shared.locator("article.hit h3").allTextContents();
+  check(JSON.stringify(sharedTitles) === JSON.stringify(secondPage), "a shared URL shows the same results");
+
+  // Article markup is shown as text and runs nothing.
+  await page.goto(base + "/?q=" + encodeURIComponent("注入测试"));
+  const title = await page.locator("article.hit h3").first().textContent();
+  check(title.includes("<img") && title.includes("<script>"), `markup shown as text: ${title}`);
+  const injected = await page.evaluate(() => ({
+    pwned: window.__pwned === undefined ? null : window.__pwned,
+    images: document.querySelectorAll("article.hit img").length,
+    scripts: document.querySelectorAll("article.hit script").length,
+  }));
+  check(injected.pwned === null, `injected script ran: ${JSON.stringify(injected)}`);
+  check(injected.images === 0 && injected.scripts === 0, `no injected elements: ${JSON.stringify(injected)}`);
+  check(dialogs.length === 0, `no dialogs opened: ${JSON.stringify(dialogs)}`);
+  await page.screenshot({ path: `${screenshots}/markup-as-text.png`, fullPage: true });
+
+  // The page works without JavaScript: it is rendered by the server.
+  const noScript = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noScript.newPage();
+  await plain.goto(base + "/?q=" + encodeURIComponent("防汛") + "&sort=newest");
+  check((await plain.locator("article.hit").count()) === 10, "results without JavaScript");
+  console.log("browser checks passed");
+} finally {
+  await browser.close();
+}

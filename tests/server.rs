@@ -1,0 +1,246 @@
+//! `search serve` as a real process on loopback: the page in headless
+//! Chromium, and live reload while `search index` adds articles.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::{arg, search, search_binary, stderr};
+
+/// A running `search serve`, stopped when dropped.
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr")
+}
+
+fn start_server(index: &Path) -> ServerProcess {
+    let addr = free_port();
+    let child = Command::new(search_binary())
+        .args([
+            "serve",
+            "--index",
+            arg(index),
+            "--addr",
+            &addr.to_string(),
+            "--reload-ms",
+            "200",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start search serve");
+    let server = ServerProcess { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_get(addr, "/healthz").is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// A plain HTTP/1.1 GET on loopback: status and body.
+fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn write_articles(path: &Path, articles: &[Value]) {
+    let lines: Vec<String> = articles.iter().map(Value::to_string).collect();
+    std::fs::write(path, lines.join("\n")).expect("write articles");
+}
+
+fn index(index: &Path, input: &Path) {
+    let output = search(&["index", "--index", arg(index), arg(input)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+fn page_articles() -> Vec<Value> {
+    let sources = ["江城日报", "晨光网", "南方快讯"];
+    let places = [
+        "南河", "北江", "东湖", "西山", "青山", "白沙", "石门", "柳林",
+    ];
+    let mut articles: Vec<Value> = (0..24)
+        .map(|i| {
+            let place = places[i % places.len()];
+            json!({
+                "id": format!("flood-{i}"),
+                "title": format!("{place}第{i}号防汛简报"),
+                "body": format!("{place}今日开展第{i}次防汛巡查，检查堤防{i}公里，转移群众{}人。", i * 10 + 5),
+                "source": sources[i % sources.len()],
+                "published": format!("202{}-0{}-1{} 08:00", 2 + i % 3, 1 + i % 9, i % 10),
+            })
+        })
+        .collect();
+    articles.push(json!({
+        "id": "markup",
+        "title": "<img src=x onerror=\"window.__pwned=1;alert(1)\">注入测试<script>window.__pwned=2;alert(2)</script>",
+        "body": "正文也有<script>window.__pwned=3</script>注入测试<img src=x onerror=\"window.__pwned=4\">的代码。",
+        "source": "示例网",
+        "published": "2024-01-01 08:00",
+    }));
+    articles
+}
+
+/// Where screenshots go: `XUNWEN_ARTIFACTS` (CI keeps it), else target/.
+fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("XUNWEN_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/artifacts"));
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    dir
+}
+
+/// The search page in real headless Chromium (tests/browser/search-page.mjs).
+#[test]
+fn search_page_in_headless_chromium() {
+    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        browser_dir.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed: run `npm ci --prefix tests/browser` (and apt-get install chromium), as .ci/run does"
+    );
+    assert!(
+        Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
+        "Chromium is not installed: apt-get install chromium"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("articles.jsonl");
+    write_articles(&input, &page_articles());
+    let index_dir = dir.path().join("index");
+    index(&index_dir, &input);
+    let server = start_server(&index_dir);
+    let screenshots = artifacts_dir();
+    let output = Command::new("node")
+        .arg(browser_dir.join("search-page.mjs"))
+        .arg(format!("http://{}", server.addr))
+        .arg(&screenshots)
+        .output()
+        .expect("node runs (install Node.js)");
+    assert!(
+        output.status.success(),
+        "browser checks failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(screenshots.join("search-results.png").is_file());
+}
+
+/// While the server runs, `search index` adds an article: it is found within
+/// two seconds of the indexer finishing, and no request fails meanwhile.
+#[test]
+fn new_articles_are_searchable_within_two_seconds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = dir.path().join("first.jsonl");
+    write_articles(&first, &page_articles()[..5]);
+    let index_dir = dir.path().join("index");
+    index(&index_dir, &first);
+    let server = start_server(&index_dir);
+    let addr = server.addr;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (requests, failures) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let background = {
+        let (stop, requests, failures) = (stop.clone(), requests.clone(), failures.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match http_get(addr, &format!("/api/search?q={}", encode("防汛"))) {
+                    Ok((200, _)) => {}
+                    _ => {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                requests.fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+
+    let second = dir.path().join("second.jsonl");
+    write_articles(
+        &second,
+        &[
+            json!({"id": "late", "title": "刚刚发布的热气球新闻", "body": "热气球节今天开幕。", "source": "晨光网"}),
+        ],
+    );
+    index(&index_dir, &second);
+    let indexed_at = Instant::now();
+    let found_after = loop {
+        let (status, body) =
+            http_get(addr, &format!("/api/search?q={}", encode("热气球"))).expect("search");
+        assert_eq!(status, 200, "{body}");
+        let response: Value = serde_json::from_str(&body).expect("JSON");
+        if response["hits"]
+            .as_array()
+            .is_some_and(|hits| hits.iter().any(|h| h["id"] == "late"))
+        {
+            break indexed_at.elapsed();
+        }
+        assert!(
+            indexed_at.elapsed() < Duration::from_secs(10),
+            "the new article never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    stop.store(true, Ordering::Relaxed);
+    background.join().expect("background requests");
+    eprintln!(
+        "found {found_after:?} after indexing; {} background requests",
+        requests.load(Ordering::Relaxed)
+    );
+    assert!(
+        found_after <= Duration::from_secs(2),
+        "found only after {found_after:?}"
+    );
+    assert_eq!(
+        failures.load(Ordering::Relaxed),
+        0,
+        "requests failed while indexing"
+    );
+    assert!(requests.load(Ordering::Relaxed) > 10);
+}
