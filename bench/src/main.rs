@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p xunwen-bench -- index [--shared ../shared] [--work /tmp/xunwen-bench]
 //! cargo run --release -p xunwen-bench -- query [--shared ../shared] [--work /tmp/xunwen-bench]
+//! bash bench/load.sh
 //! ```
 //!
 //! Each pipeline runs in a child process of its own, so its peak RSS is its own.
@@ -56,6 +57,23 @@ fn main() -> anyhow::Result<()> {
     match args.command.as_str() {
         "index" => index_benchmark(&args),
         "query" => query_benchmark(&args),
+        // The query set as URL paths, for the load benchmark (bench/load.sh).
+        "paths" => {
+            for query in bench_queries(&args.shared, &Analysis::default_shared())? {
+                let encoded: String = query
+                    .bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() {
+                            (b as char).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect();
+                println!("/api/search?q={encoded}");
+            }
+            Ok(())
+        }
         // Children: one pipeline each, printing `seconds peak_rss_bytes`.
         "child-xunwen" => child_xunwen(&args),
         "child-bare" => child_bare(&args),

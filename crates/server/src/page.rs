@@ -29,7 +29,7 @@ main{display:flex;gap:24px;max-width:960px;margin:0 auto;padding:16px}
 .facets a{color:#1a56b0;text-decoration:none}.facets .active{font-weight:700}.facets .count{color:#777}
 .summary,.notice{color:#666;font-size:14px}.notice{background:#fff8e1;padding:6px 10px;border-radius:6px}
 .hit{background:#fff;border:1px solid #eee;border-radius:10px;padding:12px 14px;margin:12px 0}
-.hit h3{margin:0 0 4px;font-size:18px;font-weight:600}.hit h3 a{color:#1a0dab;text-decoration:none}
+.hit h3{margin:0 0 4px;font-size:18px;font-weight:600;overflow-wrap:anywhere}.hit h3 a{color:#1a0dab;text-decoration:none}
 .meta{color:#2e7d32;font-size:13px}.snippet{margin:6px 0 0;font-size:15px;color:#333;overflow-wrap:anywhere}
 .dups{font-size:13px;color:#777}mark{background:#ffe082;color:inherit;padding:0 1px}
 nav.pages{display:flex;gap:12px;margin:16px 0}nav.pages a{color:#1a56b0}
