@@ -148,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Stats { index, json } => {
             let index = NewsIndex::open(&index.dir, &Analysis::default_shared())?;
+            index.verify()?;
             let stats = index.stats(10)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&stats)?);

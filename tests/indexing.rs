@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{arg, search, search_binary, shared, stderr, stdout};
+use crate::util::{SmallFilesystem, arg, search, search_binary, shared, stderr, stdout};
 
 fn write(path: &Path, bytes: impl AsRef<[u8]>) {
     if let Some(parent) = path.parent() {
@@ -522,49 +522,6 @@ fn killed_indexer_leaves_last_commit_and_rerun_completes() {
     assert_eq!(assert_index_is_a_clean_prefix(&index, &ids), RECORDS);
 }
 
-/// Mounts a small tmpfs for the disk-full test; needs root, as CI has.
-struct SmallFilesystem {
-    path: std::path::PathBuf,
-}
-
-impl SmallFilesystem {
-    fn mount(path: &Path, size: &str) -> SmallFilesystem {
-        std::fs::create_dir_all(path).expect("mount point");
-        let status = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size}"),
-                "tmpfs",
-                arg(path),
-            ])
-            .status()
-            .expect("mount");
-        assert!(
-            status.success(),
-            "cannot mount a small tmpfs (the disk-full test needs root)"
-        );
-        SmallFilesystem {
-            path: path.to_path_buf(),
-        }
-    }
-
-    fn resize(&self, size: &str) {
-        let status = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}"), arg(&self.path)])
-            .status()
-            .expect("remount");
-        assert!(status.success());
-    }
-}
-
-impl Drop for SmallFilesystem {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.path).status();
-    }
-}
-
 /// TESTPLAN 13: disk full during indexing: a clear error, no hang, the last
 /// commit still searchable; after space is freed a re-run succeeds.
 #[test]
@@ -609,7 +566,7 @@ fn disk_full_fails_clearly_and_keeps_last_commit() {
         "the last commit is still there"
     );
 
-    filesystem.resize("512m");
+    filesystem.remount("size=512m");
     let rerun = search(&["index", "--index", arg(&index), arg(&large)]);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
     assert_eq!(

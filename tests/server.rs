@@ -244,3 +244,108 @@ fn new_articles_are_searchable_within_two_seconds() {
     );
     assert!(requests.load(Ordering::Relaxed) > 10);
 }
+
+/// The largest file of a segment (ending in `extension`) in an index directory.
+fn largest_file(index: &Path, extension: &str) -> PathBuf {
+    std::fs::read_dir(index)
+        .expect("index dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .max_by_key(|p| p.metadata().map(|m| m.len()).unwrap_or(0))
+        .expect("a segment file")
+}
+
+/// TESTPLAN 15: a corrupted index file is detected and reported by the CLI
+/// and the server, never served as garbage.
+#[test]
+fn corrupted_index_is_reported_not_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("articles.jsonl");
+    write_articles(&input, &page_articles());
+    let index_dir = dir.path().join("index");
+    index(&index_dir, &input);
+    let damaged = largest_file(&index_dir, "store");
+    let mut bytes = std::fs::read(&damaged).expect("read");
+    let middle = bytes.len() / 2;
+    for byte in &mut bytes[middle..middle + 64] {
+        *byte ^= 0x5A;
+    }
+    std::fs::write(&damaged, bytes).expect("write");
+
+    let stats = search(&["stats", "--index", arg(&index_dir)]);
+    assert!(!stats.status.success());
+    assert!(
+        stderr(&stats).contains("fail their checksums"),
+        "{}",
+        stderr(&stats)
+    );
+
+    let server = start_server(&index_dir);
+    let (status, body) = http_get(server.addr, "/healthz").expect("healthz");
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(health["index"], "unavailable", "{body}");
+    assert!(
+        health["reason"].as_str().unwrap_or("").contains("checksum"),
+        "{body}"
+    );
+    let (status, body) =
+        http_get(server.addr, &format!("/api/search?q={}", encode("防汛"))).expect("search");
+    assert_eq!(status, 200);
+    let response: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(response["total"], 0, "nothing served from a damaged index");
+    assert!(
+        response["ignored"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("cannot be searched"),
+        "{body}"
+    );
+}
+
+/// TESTPLAN 14: an index on a read-only filesystem: tantivy must write lock
+/// files even to read, so the CLI and the server say why they cannot serve it.
+#[test]
+fn read_only_index_says_why_it_cannot_be_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("articles.jsonl");
+    write_articles(&input, &page_articles());
+    let filesystem = crate::util::SmallFilesystem::mount(&dir.path().join("ro"), "64m");
+    let index_dir = filesystem.path.join("index");
+    index(&index_dir, &input);
+    filesystem.remount("ro");
+
+    for args in [
+        vec!["stats"],
+        vec!["query", "防汛"],
+        vec!["index", arg(&input)],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--index", arg(&index_dir)]);
+        let output = search(&args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            stderr(&output).contains("read-only filesystem"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).contains("panicked"));
+    }
+    let server = start_server(&index_dir);
+    let (status, body) = http_get(server.addr, "/healthz").expect("healthz");
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(health["index"], "unavailable", "{body}");
+    assert!(
+        health["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("read-only"),
+        "{body}"
+    );
+    let (status, body) =
+        http_get(server.addr, &format!("/api/search?q={}", encode("防汛"))).expect("search");
+    assert_eq!(status, 200, "{body}");
+    drop(server);
+}

@@ -45,3 +45,47 @@ pub fn shared() -> PathBuf {
 pub fn arg(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
+
+/// A small tmpfs the test mounts (disk full, read-only index); needs root,
+/// as CI has. Unmounted when dropped.
+pub struct SmallFilesystem {
+    pub path: PathBuf,
+}
+
+impl SmallFilesystem {
+    pub fn mount(path: &Path, size: &str) -> SmallFilesystem {
+        std::fs::create_dir_all(path).expect("mount point");
+        let status = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                arg(path),
+            ])
+            .status()
+            .expect("mount");
+        assert!(
+            status.success(),
+            "cannot mount a small tmpfs (the disk-full test needs root)"
+        );
+        SmallFilesystem {
+            path: path.to_path_buf(),
+        }
+    }
+
+    pub fn remount(&self, options: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,{options}"), arg(&self.path)])
+            .status()
+            .expect("remount");
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallFilesystem {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+    }
+}

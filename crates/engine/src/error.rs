@@ -18,6 +18,10 @@ pub enum EngineError {
         "no space left on the disk of the index {0}: the last commit is intact; free space and run again"
     )]
     DiskFull(PathBuf),
+    #[error(
+        "the index directory {0} is on a read-only filesystem: tantivy must write its lock files there to read or write it; copy the index to a writable directory or mount it read-write"
+    )]
+    ReadOnly(PathBuf),
     #[error("invalid query: {0}")]
     InvalidQuery(String),
     #[error("no article with id {0}")]

@@ -113,11 +113,28 @@ impl NewsIndex {
 
     /// A reader that follows new commits on its own.
     pub fn reader(&self) -> Result<IndexReader, EngineError> {
-        Ok(self
-            .index
+        self.index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()?)
+            .try_into()
+            .map_err(|e| self.explain_lock_failure(e))
+    }
+
+    /// Tantivy takes lock files even to read; on a read-only filesystem that
+    /// fails with a cryptic message: say what it means.
+    fn explain_lock_failure(&self, error: tantivy::TantivyError) -> EngineError {
+        let read_only = match &error {
+            tantivy::TantivyError::LockFailure(
+                tantivy::directory::error::LockError::IoError(io),
+                _,
+            ) => io.kind() == std::io::ErrorKind::ReadOnlyFilesystem,
+            _ => false,
+        };
+        if read_only {
+            EngineError::ReadOnly(self.path.clone())
+        } else {
+            error.into()
+        }
     }
 
     /// The payload of the last commit (the indexer keeps its file manifest there).
@@ -132,6 +149,24 @@ impl NewsIndex {
         Ok(damaged)
     }
 
+    /// Checks every index file against its checksum: a damaged index is
+    /// reported, never searched as if it were whole.
+    pub fn verify(&self) -> Result<(), EngineError> {
+        let corrupt = |reason: String| EngineError::Corrupt {
+            path: self.path.clone(),
+            reason,
+        };
+        let damaged = self.damaged_files().map_err(|e| corrupt(e.to_string()))?;
+        if damaged.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        Err(corrupt(format!(
+            "{} fail their checksums; re-index into a new directory",
+            names.join(", ")
+        )))
+    }
+
     /// Takes the single writer. Fails at once, naming the holder, when another
     /// process writes to this index.
     pub fn writer(
@@ -139,7 +174,14 @@ impl NewsIndex {
         threads: usize,
         memory_budget: usize,
     ) -> Result<ArticleWriter, EngineError> {
-        let lock = WriterLock::acquire(&self.path)?;
+        let lock = WriterLock::acquire(&self.path).map_err(|e| match e {
+            EngineError::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+            {
+                EngineError::ReadOnly(self.path.clone())
+            }
+            other => other,
+        })?;
         let writer = self
             .index
             .writer_with_num_threads(threads.max(1), memory_budget)

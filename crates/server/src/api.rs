@@ -48,8 +48,8 @@ pub async fn with_engine<T: Send + 'static>(
     Ok(Some(result?))
 }
 
-/// The answer when there is no index yet: no hits, and why.
-fn empty_response(request: &SearchRequest) -> SearchResponse {
+/// The answer when there is no index to search: no hits, and why.
+fn empty_response(request: &SearchRequest, reason: Option<String>) -> SearchResponse {
     SearchResponse {
         query: request.query.clone(),
         page: request.page,
@@ -58,7 +58,12 @@ fn empty_response(request: &SearchRequest) -> SearchResponse {
         total: 0,
         took_ms: 0.0,
         partial: false,
-        ignored: vec!["the index is empty: run `search index PATH` first".into()],
+        ignored: vec![match reason {
+            Some(reason) if !reason.starts_with("no index") => {
+                format!("the index cannot be searched: {reason}")
+            }
+            _ => "the index is empty: run `search index PATH` first".into(),
+        }],
         hits: Vec::new(),
         facets: None,
     }
@@ -73,7 +78,7 @@ pub async fn search_response(
     let request = params.to_request()?;
     let for_engine = request.clone();
     let response = with_engine(state, move |engine| engine.search(&for_engine)).await?;
-    Ok(response.unwrap_or_else(|| empty_response(&request)))
+    Ok(response.unwrap_or_else(|| empty_response(&request, state.unavailable_reason())))
 }
 
 pub async fn search(
@@ -127,7 +132,9 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
         Some(engine) => Json(
             json!({ "status": "ok", "index": "ready", "articles": engine.searcher().num_docs() }),
         ),
-        None => Json(json!({ "status": "ok", "index": "missing", "articles": 0 })),
+        None => Json(
+            json!({ "status": "ok", "index": "unavailable", "reason": state.unavailable_reason(), "articles": 0 }),
+        ),
     }
 }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Unix seconds of the last reload of the index.
     pub last_reload: Arc<AtomicU64>,
+    /// Why the index cannot be served, while it cannot.
+    unavailable: Arc<RwLock<Option<String>>>,
 }
 
 impl AppState {
@@ -33,11 +35,23 @@ impl AppState {
             engine: Arc::new(RwLock::new(None)),
             metrics: Arc::new(Metrics::default()),
             last_reload: Arc::new(AtomicU64::new(0)),
+            unavailable: Arc::new(RwLock::new(None)),
         };
         if let Err(error) = state.refresh() {
             tracing::warn!(index = %state.settings.index.display(), %error, "index not available yet");
         }
         state
+    }
+
+    /// Why there is no index to search, if there is none.
+    pub fn unavailable_reason(&self) -> Option<String> {
+        self.unavailable.read().ok().and_then(|r| r.clone())
+    }
+
+    fn set_unavailable(&self, reason: Option<String>) {
+        if let Ok(mut slot) = self.unavailable.write() {
+            *slot = reason;
+        }
     }
 
     /// The engine, when an index is open.
@@ -47,10 +61,18 @@ impl AppState {
 
     /// Opens the index if it was missing, or picks up its latest commit.
     pub fn refresh(&self) -> Result<(), EngineError> {
+        let result = self.open_or_reload();
+        self.set_unavailable(result.as_ref().err().map(|e| e.to_string()));
+        result
+    }
+
+    fn open_or_reload(&self) -> Result<(), EngineError> {
         if let Some(engine) = self.engine() {
             engine.reload()?;
         } else {
             let mut engine = Engine::open(&self.settings.index, Analysis::default_shared())?;
+            // Checked once when opened: a damaged index is never served.
+            engine.index().verify()?;
             engine.limits.max_query_chars = self.settings.max_query_chars;
             engine.limits.max_page_size = self.settings.max_page_size;
             engine.limits.max_depth = self.settings.max_depth;
