@@ -445,7 +445,11 @@ async fn a_missing_index_is_served_empty_with_a_message() {
     let (status, body) = get_json(&server, "/healthz").await;
     assert_eq!(
         (status, body["index"].as_str()),
-        (StatusCode::OK, Some("missing"))
+        (StatusCode::OK, Some("unavailable"))
+    );
+    assert!(
+        body["reason"].as_str().unwrap_or("").contains("no index"),
+        "{body}"
     );
     let (status, body) = get_json(&server, &format!("/api/search?{}", q("防汛"))).await;
     assert_eq!(status, StatusCode::OK);
