@@ -32,6 +32,10 @@ fn free_port() -> SocketAddr {
 }
 
 fn start_server(index: &Path) -> ServerProcess {
+    start_server_with(index, &[])
+}
+
+fn start_server_with(index: &Path, extra: &[&str]) -> ServerProcess {
     let addr = free_port();
     let child = Command::new(search_binary())
         .args([
@@ -43,6 +47,7 @@ fn start_server(index: &Path) -> ServerProcess {
             "--reload-ms",
             "200",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -348,4 +353,87 @@ fn read_only_index_says_why_it_cannot_be_served() {
         http_get(server.addr, &format!("/api/search?q={}", encode("防汛"))).expect("search");
     assert_eq!(status, 200, "{body}");
     drop(server);
+}
+
+fn p99(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[(samples.len() * 99 / 100).min(samples.len() - 1)]
+}
+
+fn timed_searches(addr: SocketAddr, count: usize) -> Vec<Duration> {
+    (0..count)
+        .map(|_| {
+            let started = Instant::now();
+            let (status, body) =
+                http_get(addr, &format!("/api/search?q={}", encode("防汛"))).expect("search");
+            assert_eq!(status, 200, "{body}");
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// TESTPLAN 24: idle connections past the limit are closed, a client too slow
+/// to send its headers is cut off, and normal searches keep being answered
+/// (their p99 with and without the abuse is printed, not asserted).
+#[test]
+fn idle_and_slow_clients_are_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("articles.jsonl");
+    write_articles(&input, &page_articles());
+    let index_dir = dir.path().join("index");
+    index(&index_dir, &input);
+    let server = start_server_with(
+        &index_dir,
+        &["--max-connections", "100", "--header-timeout-ms", "1000"],
+    );
+    let calm = p99(timed_searches(server.addr, 40));
+
+    // A slow client: one header byte every 300 ms.
+    let slow = std::thread::spawn({
+        let addr = server.addr;
+        move || {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            let started = Instant::now();
+            for byte in b"GET /api/search?q=x HTTP/1.1\r\nHost: a\r\nX-Slow: 1234567890\r\n\r\n" {
+                if stream.write_all(&[*byte]).is_err() {
+                    return Some(started.elapsed());
+                }
+                std::thread::sleep(Duration::from_millis(300));
+                let mut probe = [0u8; 1];
+                stream.set_nonblocking(true).ok();
+                let closed = matches!(stream.read(&mut probe), Ok(0));
+                stream.set_nonblocking(false).ok();
+                if closed {
+                    return Some(started.elapsed());
+                }
+            }
+            None
+        }
+    });
+    // Idle connections, past the limit.
+    let idle: Vec<TcpStream> = (0..150)
+        .filter_map(|_| TcpStream::connect(server.addr).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut closed_at_once = 0;
+    for stream in &idle {
+        let mut probe = [0u8; 1];
+        stream.set_read_timeout(Some(Duration::from_millis(5))).ok();
+        if matches!((&*stream).read(&mut probe), Ok(0)) {
+            closed_at_once += 1;
+        }
+    }
+    assert!(
+        closed_at_once >= 40,
+        "connections past the limit of 100 are closed at once ({closed_at_once} of 150)"
+    );
+    // Once the idle ones time out, searches are served again.
+    std::thread::sleep(Duration::from_millis(1500));
+    let abused = p99(timed_searches(server.addr, 40));
+    let cut_off = slow.join().expect("slow client");
+    assert!(cut_off.is_some(), "the slow client was never disconnected");
+    eprintln!(
+        "search p99 {calm:?} calm, {abused:?} after 150 idle connections and a slow client; slow client cut off after {cut_off:?}"
+    );
+    drop(idle);
 }

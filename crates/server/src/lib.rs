@@ -12,7 +12,14 @@ pub mod page;
 pub mod settings;
 pub mod state;
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -142,14 +149,56 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves until SIGINT or SIGTERM; requests in flight are finished first.
+/// Connections are capped and must send their headers in time, so idle and
+/// slow clients cannot crowd out searches.
 pub async fn serve(settings: Settings) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let state = AppState::new(settings);
     state.spawn_reloader();
-    tracing::info!(addr = %listener.local_addr()?, index = %state.settings.index.display(), "serving");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let settings = state.settings.clone();
+    tracing::info!(addr = %listener.local_addr()?, index = %settings.index.display(), "serving");
+    let router = app(state);
+    let connections = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: breathe, then go on.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, limit = settings.max_connections, "connection limit reached; closing");
+            continue;
+        };
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(settings.header_timeout());
+        let connection = builder.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(router.clone()),
+        );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _ = connection.await;
+        });
+    }
+    if tokio::time::timeout(settings.request_timeout(), graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!("requests still running at shutdown were cut off");
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -44,6 +44,13 @@ pub struct Settings {
     /// Searches running at once; more wait their turn.
     #[arg(long, env = "XUNWEN_MAX_CONCURRENT_SEARCHES", default_value_t = 8)]
     pub max_concurrent_searches: usize,
+    /// Open connections at most; past this, new connections are closed at once.
+    #[arg(long, env = "XUNWEN_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, idle keep-alive
+    /// included (ms); slow or idle clients are disconnected after it.
+    #[arg(long, env = "XUNWEN_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
     /// How often to look for new commits of the index (ms).
     #[arg(long, env = "XUNWEN_RELOAD_MS", default_value_t = 500)]
     pub reload_ms: u64,
@@ -65,6 +72,10 @@ impl Settings {
 
     pub fn search_budget(&self) -> Duration {
         Duration::from_millis(self.search_budget_ms)
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms.max(1))
     }
 
     pub fn request_timeout(&self) -> Duration {
