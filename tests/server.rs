@@ -437,3 +437,37 @@ fn idle_and_slow_clients_are_bounded() {
     );
     drop(idle);
 }
+
+/// SIGTERM and SIGINT stop the server cleanly (exit status 0) once the
+/// requests in flight are answered.
+#[test]
+fn signals_stop_the_server_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("articles.jsonl");
+    write_articles(&input, &page_articles()[..3]);
+    let index_dir = dir.path().join("index");
+    index(&index_dir, &input);
+    for signal in ["-TERM", "-INT"] {
+        let mut server = start_server(&index_dir);
+        let (status, _) =
+            http_get(server.addr, &format!("/api/search?q={}", encode("防汛"))).expect("search");
+        assert_eq!(status, 200);
+        let killed = Command::new("kill")
+            .args([signal, &server.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let exit = loop {
+            if let Some(exit) = server.child.try_wait().expect("try_wait") {
+                break exit;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop on {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(exit.success(), "{signal}: {exit:?}");
+    }
+}

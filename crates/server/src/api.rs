@@ -21,7 +21,9 @@ pub async fn with_engine<T: Send + 'static>(
     let Some(engine) = state.engine() else {
         return Ok(None);
     };
-    let wait = state.settings.request_timeout();
+    // Wait for a turn at most half the request time, so a busy server says
+    // so (429) before the request times out.
+    let wait = state.settings.request_timeout() / 2;
     let permit = match tokio::time::timeout(wait, state.searches.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         _ => {

@@ -68,6 +68,7 @@ fn write_index(dir: &Path) {
 struct Server {
     _dir: tempfile::TempDir,
     router: axum::Router,
+    state: AppState,
 }
 
 fn server_with(configure: impl FnOnce(&mut Settings)) -> Server {
@@ -76,8 +77,10 @@ fn server_with(configure: impl FnOnce(&mut Settings)) -> Server {
     write_index(&index);
     let mut settings = Settings::for_index(index);
     configure(&mut settings);
+    let state = AppState::new(settings);
     Server {
-        router: app(AppState::new(settings)),
+        router: app(state.clone()),
+        state,
         _dir: dir,
     }
 }
@@ -438,10 +441,12 @@ async fn cors_is_off_by_default_and_set_by_option() {
 #[tokio::test]
 async fn a_missing_index_is_served_empty_with_a_message() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let router = app(AppState::new(Settings::for_index(
-        dir.path().join("no-index-here"),
-    )));
-    let server = Server { _dir: dir, router };
+    let state = AppState::new(Settings::for_index(dir.path().join("no-index-here")));
+    let server = Server {
+        _dir: dir,
+        router: app(state.clone()),
+        state,
+    };
     let (status, body) = get_json(&server, "/healthz").await;
     assert_eq!(
         (status, body["index"].as_str()),
@@ -467,4 +472,25 @@ async fn a_missing_index_is_served_empty_with_a_message() {
             .unwrap_or_default()
             .contains("index is empty")
     );
+}
+
+#[tokio::test]
+async fn too_many_searches_at_once_are_told_to_come_back() {
+    let server = server_with(|settings| {
+        settings.max_concurrent_searches = 1;
+        settings.request_timeout_ms = 400;
+    });
+    let held = server
+        .state
+        .searches
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("permit");
+    let (status, body) = get_json(&server, &format!("/api/search?{}", q("防汛"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "busy");
+    drop(held);
+    let (status, _) = get_json(&server, &format!("/api/search?{}", q("防汛"))).await;
+    assert_eq!(status, StatusCode::OK);
 }
