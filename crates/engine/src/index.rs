@@ -99,6 +99,11 @@ impl NewsIndex {
         })
     }
 
+    /// Searches the segments of one query on this many threads.
+    pub fn set_search_threads(&mut self, threads: usize) -> Result<(), EngineError> {
+        Ok(self.index.set_multithread_executor(threads.max(1))?)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

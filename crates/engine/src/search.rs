@@ -292,7 +292,10 @@ struct Candidate {
 
 impl Engine {
     pub fn open(dir: &Path, analysis: Analysis) -> Result<Engine, EngineError> {
-        let index = NewsIndex::open(dir, &analysis)?;
+        let mut index = NewsIndex::open(dir, &analysis)?;
+        // One query's segments are searched in parallel: latency, not throughput.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        index.set_search_threads(cores.min(4))?;
         let reader = index.reader()?;
         Ok(Engine {
             index,
