@@ -482,7 +482,7 @@ fn assert_index_is_a_clean_prefix(index: &Path, ids: &[String]) -> usize {
 #[test]
 fn killed_indexer_leaves_last_commit_and_rerun_completes() {
     const RECORDS: usize = 6_000;
-    const KILLS: usize = 6;
+    const KILLS: usize = 20;
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in/crud.jsonl");
     let ids = crud_subset(&input, RECORDS);
@@ -506,7 +506,7 @@ fn killed_indexer_leaves_last_commit_and_rerun_completes() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let wait = Duration::from_millis(300 + seed % 2_500);
+        let wait = Duration::from_millis(200 + seed % 1_500);
         std::thread::sleep(wait);
         let finished = child.try_wait().expect("try_wait").is_some();
         child.kill().ok();
