@@ -237,6 +237,24 @@ pub struct SearchResponse {
     pub facets: Option<Facets>,
 }
 
+impl SearchResponse {
+    /// An answer with no hits yet, for this request.
+    pub fn empty(request: &SearchRequest, ignored: Vec<String>) -> SearchResponse {
+        SearchResponse {
+            query: request.query.clone(),
+            page: request.page,
+            size: request.size,
+            sort: request.sort,
+            total: 0,
+            took_ms: 0.0,
+            partial: false,
+            ignored,
+            hits: Vec::new(),
+            facets: request.facets.then(Facets::default),
+        }
+    }
+}
+
 /// How a query was understood, and why an article matched or not.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
@@ -367,18 +385,7 @@ impl Engine {
             searcher: &searcher,
         };
         let plan = planner.plan(&parsed, &request.filters);
-        let mut response = SearchResponse {
-            query: request.query.clone(),
-            page: request.page,
-            size: request.size,
-            sort: request.sort,
-            total: 0,
-            took_ms: 0.0,
-            partial: false,
-            ignored: parsed.ignored.clone(),
-            hits: Vec::new(),
-            facets: request.facets.then(Facets::default),
-        };
+        let mut response = SearchResponse::empty(request, parsed.ignored.clone());
         if plan.is_empty {
             response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
             return Ok(response);

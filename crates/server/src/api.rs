@@ -52,23 +52,13 @@ pub async fn with_engine<T: Send + 'static>(
 
 /// The answer when there is no index to search: no hits, and why.
 fn empty_response(request: &SearchRequest, reason: Option<String>) -> SearchResponse {
-    SearchResponse {
-        query: request.query.clone(),
-        page: request.page,
-        size: request.size,
-        sort: request.sort,
-        total: 0,
-        took_ms: 0.0,
-        partial: false,
-        ignored: vec![match reason {
-            Some(reason) if !reason.starts_with("no index") => {
-                format!("the index cannot be searched: {reason}")
-            }
-            _ => "the index is empty: run `search index PATH` first".into(),
-        }],
-        hits: Vec::new(),
-        facets: None,
-    }
+    let why = match reason {
+        Some(reason) if !reason.starts_with("no index") => {
+            format!("the index cannot be searched: {reason}")
+        }
+        _ => "the index is empty: run `search index PATH` first".into(),
+    };
+    SearchResponse::empty(request, vec![why])
 }
 
 /// Checks parameters and searches; used by the JSON endpoint and the page.
