@@ -217,11 +217,6 @@ impl Analysis {
             .filter(|w| !w.is_empty())
             .collect()
     }
-
-    /// The underlying jieba instance.
-    pub fn jieba(&self) -> &Jieba {
-        &self.jieba
-    }
 }
 
 /// The character-level view: every ideograph is a token of its own, and a

@@ -434,11 +434,6 @@ impl ArticleWriter {
         Ok(())
     }
 
-    /// Articles written since the last commit.
-    pub fn uncommitted(&self) -> usize {
-        self.pending.len()
-    }
-
     /// Waits for background merges, then releases the writer.
     pub fn finish(self) -> Result<(), EngineError> {
         self.writer.wait_merging_threads()?;
