@@ -47,8 +47,8 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
         /// Seconds between commits.
-        #[arg(long, default_value_t = 10, hide = true)]
-        commit_seconds: u64,
+        #[arg(long, default_value_t = 10.0, hide = true)]
+        commit_seconds: f64,
     },
     /// Article count, date range, top sources, size on disk.
     Stats {
@@ -135,7 +135,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut options = IndexOptions::new(index.dir);
             options.dictionary = dict;
             options.threads = threads.clamp(1, 64);
-            options.commit_interval = std::time::Duration::from_secs(commit_seconds.max(1));
+            options.commit_interval =
+                std::time::Duration::from_secs_f64(commit_seconds.clamp(0.05, 86_400.0));
             options.show_progress = std::io::stderr().is_terminal();
             let outcome = xunwen_indexer::run(&paths, &options)?;
             if let Some(path) = report {

@@ -450,6 +450,10 @@ fn crud_subset(path: &Path, n: usize) -> Vec<String> {
 /// validation, and it holds exactly a prefix of the input (what the last
 /// commit held), each article whole and once.
 fn assert_index_is_a_clean_prefix(index: &Path, ids: &[String]) -> usize {
+    // Killed before it created the index: nothing was committed, nothing to check.
+    if !index.join("meta.json").exists() {
+        return 0;
+    }
     let articles = exported(index);
     let exported_ids: Vec<String> = articles
         .iter()
@@ -488,13 +492,19 @@ fn killed_indexer_leaves_last_commit_and_rerun_completes() {
     let ids = crud_subset(&input, RECORDS);
     let index = dir.path().join("index");
     let mut seed = u64::from(std::process::id()) | 1;
-    let mut committed_before = 0;
+    let (mut kills_after_a_commit, mut kills_mid_run) = (0, 0);
     for kill in 0..KILLS {
+        // Every fourth round starts from an empty index, so kills land at
+        // every stage of a run; the others resume from what the last commit held.
+        if kill % 4 == 0 {
+            let _ = std::fs::remove_dir_all(&index);
+        }
+        let before = assert_index_is_a_clean_prefix(&index, &ids);
         let mut child = Command::new(search_binary())
             .args([
                 "index",
                 "--commit-seconds",
-                "1",
+                "0.2",
                 "--index",
                 arg(&index),
                 arg(&input),
@@ -506,16 +516,27 @@ fn killed_indexer_leaves_last_commit_and_rerun_completes() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let wait = Duration::from_millis(200 + seed % 1_500);
+        let wait = Duration::from_millis(300 + seed % 2_500);
         std::thread::sleep(wait);
         let finished = child.try_wait().expect("try_wait").is_some();
         child.kill().ok();
         child.wait().expect("wait");
         let held = assert_index_is_a_clean_prefix(&index, &ids);
         eprintln!("kill {kill} after {wait:?}: index holds {held} articles (finished: {finished})");
-        assert!(held >= committed_before, "a commit was lost");
-        committed_before = held;
+        assert!(
+            held >= before,
+            "a commit was lost: {before} before, {held} after"
+        );
+        kills_after_a_commit += usize::from(held > 0 && !finished);
+        kills_mid_run += usize::from(!finished);
     }
+    eprintln!(
+        "{kills_mid_run} kills mid-run, {kills_after_a_commit} of them after at least one commit"
+    );
+    assert!(
+        kills_after_a_commit >= 3,
+        "too few kills landed after a commit to exercise commits"
+    );
     let rerun = search(&["index", "--index", arg(&index), arg(&input)]);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
     assert_eq!(article_count(&index), RECORDS as u64);
