@@ -308,6 +308,16 @@ struct Candidate {
     score: Option<f32>,
 }
 
+/// Candidates ranked by a score.
+fn scored(hits: Vec<(Score, DocAddress)>) -> Vec<Candidate> {
+    hits.into_iter()
+        .map(|(score, address)| Candidate {
+            address,
+            score: Some(score),
+        })
+        .collect()
+}
+
 impl Engine {
     pub fn open(dir: &Path, analysis: Analysis) -> Result<Engine, EngineError> {
         let mut index = NewsIndex::open(dir, &analysis)?;
@@ -411,16 +421,7 @@ impl Engine {
                     deadline,
                     &partial,
                 )?;
-                (
-                    hits.into_iter()
-                        .map(|(s, a)| Candidate {
-                            address: a,
-                            score: Some(s),
-                        })
-                        .collect::<Vec<_>>(),
-                    total,
-                    facets,
-                )
+                (scored(hits), total, facets)
             }
             Sort::Newest | Sort::Oldest => {
                 let order = if request.sort == Sort::Newest {
@@ -469,16 +470,7 @@ impl Engine {
                     deadline,
                     &partial,
                 )?;
-                (
-                    hits.into_iter()
-                        .map(|(s, a)| Candidate {
-                            address: a,
-                            score: Some(s),
-                        })
-                        .collect(),
-                    total,
-                    facets,
-                )
+                (scored(hits), total, facets)
             }
         };
         response.total = total;
@@ -639,14 +631,8 @@ impl Engine {
             &TopDocs::with_limit(count * 3 + 10).order_by_score(),
         )?;
         let own_cluster = article.cluster();
-        let candidates: Vec<Candidate> = top
-            .into_iter()
-            .filter(|(_, a)| *a != address)
-            .map(|(s, a)| Candidate {
-                address: a,
-                score: Some(s),
-            })
-            .collect();
+        let mut candidates = scored(top);
+        candidates.retain(|candidate| candidate.address != address);
         let highlighter = Highlighter::new(&words);
         let mut hits = Vec::new();
         for (candidate, _) in collapse(&searcher, candidates)? {
