@@ -106,6 +106,16 @@ fn index(index: &Path, input: &Path) {
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
+/// A temporary directory with an index of these articles in `index/`.
+fn indexed(articles: &[Value]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("articles.jsonl");
+    write_articles(&input, articles);
+    let index_dir = dir.path().join("index");
+    index(&index_dir, &input);
+    (dir, index_dir)
+}
+
 fn page_articles() -> Vec<Value> {
     let sources = ["江城日报", "晨光网", "南方快讯"];
     let places = [
@@ -154,11 +164,7 @@ fn search_page_in_headless_chromium() {
         Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
         "Chromium is not installed: apt-get install chromium"
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("articles.jsonl");
-    write_articles(&input, &page_articles());
-    let index_dir = dir.path().join("index");
-    index(&index_dir, &input);
+    let (_dir, index_dir) = indexed(&page_articles());
     let server = start_server(&index_dir);
     let screenshots = artifacts_dir();
     let output = Command::new("node")
@@ -180,11 +186,7 @@ fn search_page_in_headless_chromium() {
 /// two seconds of the indexer finishing, and no request fails meanwhile.
 #[test]
 fn new_articles_are_searchable_within_two_seconds() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let first = dir.path().join("first.jsonl");
-    write_articles(&first, &page_articles()[..5]);
-    let index_dir = dir.path().join("index");
-    index(&index_dir, &first);
+    let (dir, index_dir) = indexed(&page_articles()[..5]);
     let server = start_server(&index_dir);
     let addr = server.addr;
 
@@ -265,11 +267,7 @@ fn largest_file(index: &Path, extension: &str) -> PathBuf {
 /// and the server, never served as garbage.
 #[test]
 fn corrupted_index_is_reported_not_served() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("articles.jsonl");
-    write_articles(&input, &page_articles());
-    let index_dir = dir.path().join("index");
-    index(&index_dir, &input);
+    let (_dir, index_dir) = indexed(&page_articles());
     let damaged = largest_file(&index_dir, "store");
     let mut bytes = std::fs::read(&damaged).expect("read");
     let middle = bytes.len() / 2;
@@ -377,11 +375,7 @@ fn timed_searches(addr: SocketAddr, count: usize) -> Vec<Duration> {
 /// (their p99 with and without the abuse is printed, not asserted).
 #[test]
 fn idle_and_slow_clients_are_bounded() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("articles.jsonl");
-    write_articles(&input, &page_articles());
-    let index_dir = dir.path().join("index");
-    index(&index_dir, &input);
+    let (_dir, index_dir) = indexed(&page_articles());
     let server = start_server_with(
         &index_dir,
         &["--max-connections", "100", "--header-timeout-ms", "1000"],
@@ -442,11 +436,7 @@ fn idle_and_slow_clients_are_bounded() {
 /// requests in flight are answered.
 #[test]
 fn signals_stop_the_server_cleanly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("articles.jsonl");
-    write_articles(&input, &page_articles()[..3]);
-    let index_dir = dir.path().join("index");
-    index(&index_dir, &input);
+    let (_dir, index_dir) = indexed(&page_articles()[..3]);
     for signal in ["-TERM", "-INT"] {
         let mut server = start_server(&index_dir);
         let (status, _) =
