@@ -2,14 +2,16 @@
 //! input and fault cases 1–13 of TESTPLAN.md.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{SmallFilesystem, arg, search, search_binary, shared, stderr, stdout};
+use crate::util::{
+    SmallFilesystem, arg, crud_subset, search, search_binary, shared, stderr, stdout,
+};
 
 fn write(path: &Path, bytes: impl AsRef<[u8]>) {
     if let Some(parent) = path.parent() {
@@ -426,26 +428,6 @@ fn second_indexer_fails_at_once_naming_the_holder() {
     assert_eq!(article_count(&index), 1);
 }
 
-/// The first `n` records of the shared CRUD news, as a JSONL file.
-fn crud_subset(path: &Path, n: usize) -> Vec<String> {
-    let file = std::fs::File::open(shared().join("corpus/crud/news.jsonl.gz")).expect("crud news");
-    let lines: Vec<String> = BufReader::new(flate2::read::GzDecoder::new(file))
-        .lines()
-        .take(n)
-        .map(|l| l.expect("line"))
-        .collect();
-    write(path, lines.join("\n"));
-    lines
-        .iter()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("json")["id"]
-                .as_str()
-                .expect("id")
-                .to_string()
-        })
-        .collect()
-}
-
 /// Checks an index after a kill: it opens, its files pass checksum
 /// validation, and it holds exactly a prefix of the input (what the last
 /// commit held), each article whole and once.
@@ -483,23 +465,29 @@ fn assert_index_is_a_clean_prefix(index: &Path, ids: &[String]) -> usize {
 
 /// TESTPLAN 10 and 11: `kill -9` at random moments (commits included): the
 /// index opens, holds exactly its last commit, and a re-run completes it.
+/// 20 kills in CI; `XUNWEN_KILLS=200` for the long form.
 #[test]
 fn killed_indexer_leaves_last_commit_and_rerun_completes() {
     const RECORDS: usize = 6_000;
-    const KILLS: usize = 20;
+    let kills: usize = std::env::var("XUNWEN_KILLS")
+        .ok()
+        .map(|n| n.parse().expect("XUNWEN_KILLS is a number"))
+        .unwrap_or(20);
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in/crud.jsonl");
     let ids = crud_subset(&input, RECORDS);
     let index = dir.path().join("index");
     let mut seed = u64::from(std::process::id()) | 1;
     let (mut kills_after_a_commit, mut kills_mid_run) = (0, 0);
-    for kill in 0..KILLS {
-        // Every fourth round starts from an empty index, so kills land at
-        // every stage of a run; the others resume from what the last commit held.
-        if kill % 4 == 0 {
-            let _ = std::fs::remove_dir_all(&index);
+    for kill in 0..kills {
+        // A round resumes from what the last commit held; once a run has
+        // completed, the next starts from an empty index, so kills keep
+        // landing at every stage of a run.
+        let mut before = assert_index_is_a_clean_prefix(&index, &ids);
+        if before == RECORDS {
+            std::fs::remove_dir_all(&index).expect("remove the complete index");
+            before = 0;
         }
-        let before = assert_index_is_a_clean_prefix(&index, &ids);
         let mut child = Command::new(search_binary())
             .args([
                 "index",
@@ -531,7 +519,7 @@ fn killed_indexer_leaves_last_commit_and_rerun_completes() {
         kills_mid_run += usize::from(!finished);
     }
     eprintln!(
-        "{kills_mid_run} kills mid-run, {kills_after_a_commit} of them after at least one commit"
+        "{kills} kills: {kills_mid_run} mid-run, {kills_after_a_commit} of them after at least one commit; 0 committed articles lost"
     );
     assert!(
         kills_after_a_commit >= 3,

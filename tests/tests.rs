@@ -6,12 +6,15 @@
 //!   on-disk index, and the reliability cases of TESTPLAN.md 1–13.
 //! - `query`: the query engine and `search query`: operators, filters, sorts,
 //!   folding, snippets, facets, collapse, and TESTPLAN 17–21 and 25.
+//! - `fuzz`: proptest properties run for a fixed time over the query
+//!   language, extraction, encoding detection and date parsing.
 //! - `server`: `search serve` on loopback: the page in headless Chromium and
 //!   live reload while `search index` runs.
 
 mod util;
 
 mod extraction;
+mod fuzz;
 mod indexing;
 mod query;
 mod server;

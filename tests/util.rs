@@ -1,12 +1,18 @@
 //! Helpers shared by the end-to-end tests: the binary, the shared corpus,
 //! temporary index directories.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The `search` binary cargo built for these tests.
+use serde_json::Value;
+
+/// The `search` binary cargo built for these tests, or `XUNWEN_SEARCH_BIN`
+/// (a copy, so a long run by hand is not disturbed by the next build).
 pub fn search_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_search"))
+    std::env::var_os("XUNWEN_SEARCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_search")))
 }
 
 /// Runs `search` with arguments; returns its output.
@@ -39,6 +45,29 @@ pub fn shared() -> PathBuf {
         dir.display()
     );
     dir
+}
+
+/// The first `n` records of the shared CRUD news, as a JSONL file.
+pub fn crud_subset(path: &Path, n: usize) -> Vec<String> {
+    let file = std::fs::File::open(shared().join("corpus/crud/news.jsonl.gz")).expect("crud news");
+    let lines: Vec<String> = BufReader::new(flate2::read::GzDecoder::new(file))
+        .lines()
+        .take(n)
+        .map(|l| l.expect("line"))
+        .collect();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("directory of the subset");
+    }
+    std::fs::write(path, lines.join("\n")).expect("write the subset");
+    lines
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
+        .collect()
 }
 
 /// A path inside a directory as a &str argument.

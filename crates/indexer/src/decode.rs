@@ -9,7 +9,7 @@
 //! assert_eq!(decoded.encoding, "GBK");
 //! ```
 
-use encoding_rs::{BIG5, Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{BIG5, Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
 
 /// Above this share of replaced bytes a file is refused rather than indexed.
 const MAX_REPLACED_SHARE: f64 = 0.01;
@@ -113,9 +113,18 @@ pub fn decode(bytes: &[u8], declared: Option<&'static Encoding>) -> Result<Decod
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guessed = detector.guess(None, chardetng::Utf8Detection::Deny);
-    // Legacy Chinese encodings, the declared one first: the one that fits the
-    // bytes with the fewest errors wins.
-    let candidates = [declared, Some(guessed), Some(GB18030), Some(BIG5)];
+    // Legacy encodings, the declared one first: the one that fits the bytes
+    // with the fewest errors wins, the first on a tie. Short Chinese text
+    // often fits a Japanese or Korean encoding as well, so in a Chinese
+    // archive such a guess only wins when it fits strictly better.
+    let chinese_guess = [GBK, GB18030, BIG5].contains(&guessed);
+    let candidates = [
+        declared,
+        chinese_guess.then_some(guessed),
+        Some(GB18030),
+        Some(BIG5),
+        Some(guessed),
+    ];
     let best = candidates
         .into_iter()
         .flatten()
@@ -183,6 +192,25 @@ pub fn declared_html_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `fuzz::fuzz_encoding_detection`: short GB18030 text with
+    /// Latin words fits EUC-JP or Shift_JIS too, and the guess won the tie.
+    #[test]
+    fn short_gb18030_text_is_not_taken_for_japanese() {
+        let found = [
+            "视频流率 3 条 4K ProRes 422 率。",
+            "新的视频流率可达 3 条 4K ProRes 422。",
+            "视频流率 3 条",
+            "率同时 8 条 4K 视频流。",
+        ]
+        .into_iter()
+        .find_map(|text| {
+            let (bytes, _, _) = GB18030.encode(text);
+            let decoded = decode(&bytes, None).expect("decodes");
+            (decoded.text != text).then_some((text, decoded.text))
+        });
+        assert_eq!(found, None);
+    }
 
     #[test]
     fn utf16_with_bom() {

@@ -158,7 +158,8 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     let settings = state.settings.clone();
     tracing::info!(addr = %listener.local_addr()?, index = %settings.index.display(), "serving");
     let router = app(state);
-    let connections = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let max_connections = connection_limit(settings.max_connections);
+    let connections = Arc::new(Semaphore::new(max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown_signal());
     loop {
@@ -175,7 +176,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
             () = &mut shutdown => break,
         };
         let Ok(permit) = connections.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, limit = settings.max_connections, "connection limit reached; closing");
+            tracing::warn!(%peer, limit = max_connections, "connection limit reached; closing");
             continue;
         };
         let mut builder = http1::Builder::new();
@@ -199,6 +200,31 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         tracing::warn!("requests still running at shutdown were cut off");
     }
     Ok(())
+}
+
+/// Connections to accept at most: the setting, raised file-descriptor limit
+/// permitting (each connection holds one; some are kept for the index).
+fn connection_limit(wanted: usize) -> usize {
+    const KEPT_FOR_THE_INDEX: u64 = 256;
+    let open_files = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-file limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    };
+    let allowed = usize::try_from(open_files.saturating_sub(KEPT_FOR_THE_INDEX))
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if wanted > allowed {
+        tracing::warn!(
+            wanted,
+            allowed,
+            open_files,
+            "fewer connections than asked: the open-file limit is lower"
+        );
+    }
+    wanted.clamp(1, allowed)
 }
 
 async fn shutdown_signal() {

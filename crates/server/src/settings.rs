@@ -44,8 +44,11 @@ pub struct Settings {
     /// Searches running at once; more wait their turn.
     #[arg(long, env = "XUNWEN_MAX_CONCURRENT_SEARCHES", default_value_t = 8)]
     pub max_concurrent_searches: usize,
-    /// Open connections at most; past this, new connections are closed at once.
-    #[arg(long, env = "XUNWEN_MAX_CONNECTIONS", default_value_t = 512)]
+    /// Open connections at most; past this, new connections are closed at
+    /// once. An idle connection costs a file descriptor and a few KiB, so
+    /// thousands of idle clients do not keep others out (lowered to what
+    /// the process may open).
+    #[arg(long, env = "XUNWEN_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
     /// Time a client has to send a request's headers, idle keep-alive
     /// included (ms); slow or idle clients are disconnected after it.

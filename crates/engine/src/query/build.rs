@@ -11,7 +11,8 @@ use std::ops::Bound;
 
 use chrono::{DateTime, FixedOffset};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -479,5 +480,9 @@ fn date_range(
         Some(date) => Bound::Included(Term::from_field_date(field, to_tantivy_date(date))),
         None => Bound::Unbounded,
     };
+    // tantivy panics on a range open at both ends; such a range limits nothing.
+    if from.is_none() && to.is_none() {
+        return Box::new(AllQuery);
+    }
     Box::new(RangeQuery::new(bound(from), bound(to)))
 }

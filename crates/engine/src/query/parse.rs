@@ -171,6 +171,10 @@ fn parse_range(value: &str, ignored: &mut Vec<String>) -> Option<Clause> {
     };
     let from = bound(from, ignored)?;
     let mut to = bound(to, ignored)?;
+    if from.is_none() && to.is_none() {
+        ignored.push(format!("`published:{value}` has no date at either end"));
+        return None;
+    }
     // A bare date as the upper end means the whole day.
     if let Some(end) = to
         && end.time() == chrono::NaiveTime::MIN
@@ -371,6 +375,21 @@ mod tests {
             "{:?}",
             parsed.ignored
         );
+    }
+
+    /// Found by `fuzz::fuzz_the_query_language_through_the_search`: a range
+    /// with no date at either end reached tantivy, which panics on it.
+    #[test]
+    fn date_range_open_at_both_ends_is_ignored() {
+        for query in ["published:[", "published:[ TO ", "published:[* TO *]"] {
+            let parsed = parse(query);
+            assert!(parsed.clauses.is_empty(), "{query}: {:?}", parsed.clauses);
+            assert!(
+                parsed.ignored.iter().any(|s| s.contains("no date")),
+                "{query}: {:?}",
+                parsed.ignored
+            );
+        }
     }
 
     #[test]
