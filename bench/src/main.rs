@@ -323,6 +323,7 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
     let queries = bench_queries(&args.shared, &analysis)?;
     let passes = 3;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let mut slowest: Vec<(Duration, &String)> = Vec::new();
     for pass in 0..=passes {
         for query in &queries {
             let started = Instant::now();
@@ -339,6 +340,7 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
             if pass > 0 {
                 ours.push(ours_took);
                 theirs.push(bare_took);
+                slowest.push((ours_took, query));
             }
         }
     }
@@ -365,5 +367,10 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
         "\np99 ratio xunwen / bare: {:.2}",
         percentile(&ours, 99.0) / percentile(&theirs, 99.0)
     );
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    eprintln!("slowest xunwen searches:");
+    for (took, query) in slowest.iter().take(12) {
+        eprintln!("  {:.2} ms  {query}", took.as_secs_f64() * 1000.0);
+    }
     Ok(())
 }

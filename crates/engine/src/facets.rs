@@ -38,8 +38,10 @@ pub struct FacetSegmentCollector {
     published: Column<tantivy::DateTime>,
     /// Count per source term ordinal.
     source_counts: Vec<u64>,
-    /// Months as `year * 12 + month0`.
-    months: HashMap<i32, u64>,
+    /// Count per month from `first_month` on (months as `year * 12 +
+    /// month0`): the segment's date range is known, so a flat array does.
+    month_counts: Vec<u64>,
+    first_month: i32,
 }
 
 /// The Beijing-time month of a Unix timestamp, as `year * 12 + month0`, by
@@ -76,11 +78,15 @@ impl Collector for FacetCollector {
     ) -> tantivy::Result<FacetSegmentCollector> {
         let sources = segment.fast_fields().str("source")?;
         let terms = sources.as_ref().map_or(0, |s| s.num_terms());
+        let published = segment.fast_fields().date("published")?;
+        let first_month = beijing_month(published.min_value().into_timestamp_secs());
+        let last_month = beijing_month(published.max_value().into_timestamp_secs());
         Ok(FacetSegmentCollector {
             sources,
-            published: segment.fast_fields().date("published")?,
+            published,
             source_counts: vec![0; terms],
-            months: HashMap::new(),
+            month_counts: vec![0; (last_month - first_month).max(0) as usize + 1],
+            first_month,
         })
     }
 
@@ -149,10 +155,10 @@ impl SegmentCollector for FacetSegmentCollector {
             }
         }
         if let Some(date) = self.published.first(doc) {
-            *self
-                .months
-                .entry(beijing_month(date.into_timestamp_secs()))
-                .or_default() += 1;
+            let month = beijing_month(date.into_timestamp_secs()) - self.first_month;
+            if let Some(count) = self.month_counts.get_mut(month as usize) {
+                *count += 1;
+            }
         }
     }
 
@@ -173,7 +179,11 @@ impl SegmentCollector for FacetSegmentCollector {
                 }
             }
         }
-        (names, self.months)
+        let months = (self.first_month..)
+            .zip(self.month_counts)
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        (names, months)
     }
 }
 

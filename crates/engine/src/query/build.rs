@@ -235,11 +235,30 @@ impl Planner<'_> {
     }
 
     /// Scored disjunction over the words of free text.
+    /// A word in more than this share of the articles is common (今年, 7,
+    /// 美国): it ranks the articles the rarer words find but does not widen
+    /// the match on its own, as Lucene's common-terms query does, so a
+    /// question holding one does not score half the archive.
+    const COMMON_WORD_SHARE: f64 = 0.05;
+
+    fn is_common_word(&self, word: &str) -> bool {
+        let articles = self.searcher.num_docs();
+        let holding = self
+            .searcher
+            .doc_freq(&Term::from_field_text(self.fields.body, word))
+            .unwrap_or(0);
+        articles > 0 && holding as f64 > articles as f64 * Self::COMMON_WORD_SHARE
+    }
+
+    /// Plain words, scored: each word in title and body, words jieba never
+    /// made as character phrases, a bonus for covering most of the words and
+    /// for neighbours close together. Rare words decide what matches; common
+    /// words and the bonuses only rank (unless every word is common).
     fn scored_words(
         &self,
         words: &[String],
         terms: &mut Vec<(String, Vec<String>)>,
-    ) -> Vec<Box<dyn Query>> {
+    ) -> Option<Box<dyn Query>> {
         let w = self.weights;
         let mut unique: Vec<&String> = Vec::new();
         for word in words {
@@ -247,17 +266,24 @@ impl Planner<'_> {
                 unique.push(word);
             }
         }
-        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        let mut matching: Vec<Box<dyn Query>> = Vec::new();
+        let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         let mut by_characters = Vec::new();
         for word in &unique {
+            let clauses = if self.is_common_word(word) {
+                &mut ranking
+            } else {
+                &mut matching
+            };
             clauses.push(boosted(term_query(self.fields.title, word), w.title_words));
             clauses.push(boosted(term_query(self.fields.body, word), w.body_words));
             if word.chars().count() >= 2 && !self.is_indexed_word(word) {
+                // Phrases of characters are slow to match: they rank.
                 for (field, weight) in [
                     (self.fields.title_chars, w.title_words),
                     (self.fields.body_chars, w.body_words),
                 ] {
-                    clauses.extend(chars_phrase(field, word).map(|q| boosted(q, weight)));
+                    ranking.extend(chars_phrase(field, word).map(|q| boosted(q, weight)));
                 }
                 by_characters.push(word.to_string());
             }
@@ -269,7 +295,7 @@ impl Planner<'_> {
                 .iter()
                 .map(|word| term_query(self.fields.body, word))
                 .collect();
-            clauses.push(boosted(
+            ranking.push(boosted(
                 Box::new(BooleanQuery::union_with_minimum_required_clauses(
                     body_terms, required,
                 )),
@@ -287,7 +313,7 @@ impl Planner<'_> {
                     (0, Term::from_field_text(self.fields.body, &pair[0])),
                     (offset, Term::from_field_text(self.fields.body, &pair[1])),
                 ];
-                clauses.push(boosted(
+                ranking.push(boosted(
                     Box::new(PhraseQuery::new_with_offset_and_slop(
                         terms,
                         w.proximity_slop,
@@ -302,7 +328,17 @@ impl Planner<'_> {
             "title_chars, body_chars (as characters: words jieba never made)".into(),
             by_characters,
         ));
-        clauses
+        match (matching.is_empty(), ranking.is_empty()) {
+            (true, true) => None,
+            (true, false) => Some(any_of(ranking)),
+            (false, true) => Some(any_of(matching)),
+            // Articles the rare words find get every score they had; those
+            // holding only common words are no longer visited.
+            (false, false) => Some(Box::new(BooleanQuery::new(vec![
+                (Occur::Must, any_of(matching)),
+                (Occur::Should, any_of(ranking)),
+            ]))),
+        }
     }
 
     /// Every word must appear in the scope (a `title:` or `body:` clause).
@@ -338,9 +374,7 @@ impl Planner<'_> {
                 let words = content_words(self.analysis, text);
                 highlight.extend(words.iter().cloned());
                 if *scope == Scope::Text {
-                    let mut unused = Vec::new();
-                    let clauses = self.scored_words(&words, &mut unused);
-                    (!clauses.is_empty()).then(|| any_of(clauses))
+                    self.scored_words(&words, &mut Vec::new())
                 } else {
                     self.required_words(text, *scope)
                 }
