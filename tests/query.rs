@@ -380,7 +380,48 @@ fn explain_shows_segmentation_and_why_an_article_matched() {
         .engine
         .explain("台风", Some("drill"))
         .expect("explain");
-    assert!(!explanation.article.expect("article").matched);
+    let article = explanation.article.expect("article");
+    assert!(!article.matched);
+    assert!(
+        article.detail.contains("lacks 台风"),
+        "why it did not match: {}",
+        article.detail
+    );
+}
+
+/// Common words (in more than 5% of the articles) rank what the rarer words
+/// find but do not widen the match; a word no article holds does not narrow
+/// it to nothing.
+#[test]
+fn common_words_rank_but_do_not_widen_the_match() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("articles.jsonl");
+    let mut lines: Vec<String> = (0..39)
+        .map(|n| json!({"id": format!("n{n}"), "title": format!("今日新闻第{n}期"), "body": "新闻报道了本地的天气情况。"}).to_string())
+        .collect();
+    lines.push(json!({"id": "panda", "title": "熊猫宝宝满月", "body": "动物园的熊猫宝宝满月了，新闻发布会上公布了它的名字。"}).to_string());
+    std::fs::write(&input, lines.join("\n")).expect("write articles");
+    let index = dir.path().join("index");
+    let output = search(&["index", "--index", arg(&index), arg(&input)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let engine = Engine::open(&index, Analysis::default_shared()).expect("open");
+    let search = |text: &str| {
+        engine
+            .search(&SearchRequest {
+                query: text.into(),
+                collapse: false,
+                ..SearchRequest::default()
+            })
+            .expect("search")
+    };
+    let response = search("熊猫 新闻");
+    assert_eq!(ids(&response), ["panda"], "新闻 is common: it only ranks");
+    assert_eq!(response.total, 1);
+    let response = search("新闻 旋涡星云");
+    assert_eq!(
+        response.total, 40,
+        "a word no article holds leaves the common word to match"
+    );
 }
 
 /// TESTPLAN 17: broken syntax gives a useful result and says what was ignored.

@@ -679,7 +679,7 @@ impl Engine {
             article: None,
         };
         if let Some(id) = id {
-            let Some((address, _)) = self.index.find(&searcher, id)? else {
+            let Some((address, article)) = self.index.find(&searcher, id)? else {
                 return Err(EngineError::NotFound(id.to_string()));
             };
             explanation.article = Some(match plan.query.explain(&searcher, address) {
@@ -689,16 +689,45 @@ impl Engine {
                     score: Some(detail.value()),
                     detail: detail.to_pretty_json(),
                 },
-                Err(error) => ArticleExplanation {
+                Err(_) => ArticleExplanation {
                     id: id.to_string(),
                     matched: false,
                     score: None,
-                    detail: error.to_string(),
+                    detail: words_held(&article, &explanation.terms),
                 },
             });
         }
         Ok(explanation)
     }
+}
+
+/// Which of the searched words an article holds and lacks: why it did not match.
+fn words_held(article: &Article, terms: &[FieldTerms]) -> String {
+    let text = fold(&format!("{}\n{}", article.title, article.body));
+    let words: Vec<&String> = terms
+        .iter()
+        .filter(|t| !t.fields.starts_with("common"))
+        .flat_map(|t| &t.terms)
+        .collect();
+    let (held, lacking): (Vec<&String>, Vec<&String>) = words
+        .into_iter()
+        .partition(|word| text.contains(word.as_str()));
+    let list = |words: Vec<&String>| {
+        if words.is_empty() {
+            "-".to_string()
+        } else {
+            words
+                .iter()
+                .map(|w| w.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    format!(
+        "holds {}; lacks {} (it must hold a searched word that is not common, a required phrase, and pass the filters)",
+        list(held),
+        list(lacking)
+    )
 }
 
 type Collected<T> = (T, usize, Option<Facets>);

@@ -269,15 +269,22 @@ impl Planner<'_> {
         let mut matching: Vec<Box<dyn Query>> = Vec::new();
         let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         let mut by_characters = Vec::new();
+        let mut common = Vec::new();
         for word in &unique {
-            let clauses = if self.is_common_word(word) {
+            // A word no article holds as a word (a typo, or one jieba cut
+            // otherwise) must not narrow the match to nothing.
+            let indexed = self.is_indexed_word(word);
+            let clauses = if !indexed {
+                &mut ranking
+            } else if self.is_common_word(word) {
+                common.push(word.to_string());
                 &mut ranking
             } else {
                 &mut matching
             };
             clauses.push(boosted(term_query(self.fields.title, word), w.title_words));
             clauses.push(boosted(term_query(self.fields.body, word), w.body_words));
-            if word.chars().count() >= 2 && !self.is_indexed_word(word) {
+            if word.chars().count() >= 2 && !indexed {
                 // Phrases of characters are slow to match: they rank.
                 for (field, weight) in [
                     (self.fields.title_chars, w.title_words),
@@ -328,6 +335,12 @@ impl Planner<'_> {
             "title_chars, body_chars (as characters: words jieba never made)".into(),
             by_characters,
         ));
+        if !common.is_empty() && !matching.is_empty() {
+            terms.push((
+                "common words (rank what the other words find, never match alone)".into(),
+                common,
+            ));
+        }
         match (matching.is_empty(), ranking.is_empty()) {
             (true, true) => None,
             (true, false) => Some(any_of(ranking)),
