@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use xunwen_engine::analysis::Analysis;
 use xunwen_engine::search::SearchParams;
-use xunwen_engine::{Engine, EngineError, NewsIndex, SearchRequest, eval};
+use xunwen_engine::{Engine, EngineError, NewsIndex, eval};
 use xunwen_indexer::{IndexOptions, Report};
 
 /// 寻闻 Xunwen: full-text search for Chinese news archives.
@@ -306,23 +306,7 @@ fn run_eval(
     let mut ranked = std::collections::HashMap::new();
     let mut run_lines = String::new();
     for (qid, query) in &queries {
-        let request = SearchRequest {
-            query: query.clone(),
-            size: 100,
-            snippets: false,
-            facets: false,
-            ..SearchRequest::default()
-        };
-        let response = engine.search(&request)?;
-        let groups: Vec<Vec<String>> = response
-            .hits
-            .into_iter()
-            .map(|hit| {
-                let mut group = vec![hit.id];
-                group.extend(hit.duplicates.map(|d| d.ids).unwrap_or_default());
-                group
-            })
-            .collect();
+        let groups = eval::ranked_groups(engine, query)?;
         // The run file lists each hit followed by the reprints collapsed into it.
         for (rank, id) in groups.iter().flatten().enumerate() {
             run_lines.push_str(&format!(

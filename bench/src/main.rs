@@ -11,6 +11,7 @@
 
 mod bare;
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use xunwen_engine::analysis::Analysis;
-use xunwen_engine::{Engine, SearchRequest};
+use xunwen_engine::query::build::Weights;
+use xunwen_engine::{Engine, SearchRequest, eval};
 use xunwen_indexer::extract::Event;
 use xunwen_indexer::walk::{collect_files, read_file};
 use xunwen_indexer::{IndexOptions, run};
@@ -35,7 +37,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut args = std::env::args().skip(1);
     let command = args
         .next()
-        .context("usage: xunwen-bench index|query [--shared DIR] [--work DIR]")?;
+        .context("usage: xunwen-bench index|query|tune [--shared DIR] [--work DIR]")?;
     let mut shared = PathBuf::from("../shared");
     let mut work = std::env::temp_dir().join("xunwen-bench");
     while let Some(arg) = args.next() {
@@ -57,6 +59,7 @@ fn main() -> anyhow::Result<()> {
     match args.command.as_str() {
         "index" => index_benchmark(&args),
         "query" => query_benchmark(&args),
+        "tune" => tune(&args),
         // The query set as URL paths, for the load benchmark (bench/load.sh).
         "paths" => {
             for query in bench_queries(&args.shared, &Analysis::default_shared())? {
@@ -308,6 +311,69 @@ fn bench_queries(shared: &Path, analysis: &Analysis) -> anyhow::Result<Vec<Strin
     Ok(queries)
 }
 
+/// Ranking weights tried on the dev questions (the index of the CRUD news
+/// in `--work`/crud-index, built by `search index`): MRR@10 and Recall@100
+/// of each, best first.
+fn tune(args: &Args) -> anyhow::Result<()> {
+    let index = args.work.join("crud-index");
+    if !index.join("meta.json").exists() {
+        bail!(
+            "index the CRUD news first: search index {} --index {}",
+            args.shared.join("corpus/crud").display(),
+            index.display()
+        );
+    }
+    let read = |name: &str| std::fs::read_to_string(args.shared.join("eval/crud-qa").join(name));
+    let queries = eval::parse_queries(&read("queries.dev.tsv")?).map_err(anyhow::Error::msg)?;
+    let relevant = eval::parse_qrels(&read("qrels.dev.tsv")?).map_err(anyhow::Error::msg)?;
+    let relevant: HashMap<_, _> = relevant
+        .into_iter()
+        .filter(|(qid, _)| queries.iter().any(|(id, _)| id == qid))
+        .collect();
+    let mut engine = Engine::open(&index, Analysis::default_shared())?;
+    let mut results = Vec::new();
+    for title_words in [1.5, 2.0, 3.0] {
+        for proximity in [0.3, 0.5, 0.8] {
+            for coverage in [0.2, 0.3, 0.5] {
+                for proximity_slop in [4, 6, 10] {
+                    engine.weights = Weights {
+                        title_words,
+                        body_words: 1.0,
+                        proximity,
+                        coverage,
+                        proximity_slop,
+                    };
+                    let mut ranked = HashMap::new();
+                    for (qid, query) in &queries {
+                        ranked.insert(qid.clone(), eval::ranked_groups(&engine, query)?);
+                    }
+                    let metrics = eval::score_run(&relevant, &ranked);
+                    eprintln!(
+                        "{:?}: {:.4} {:.4}",
+                        engine.weights, metrics.mrr_at_10, metrics.recall_at_100
+                    );
+                    results.push((metrics, engine.weights));
+                }
+            }
+        }
+    }
+    results.sort_by(|a, b| b.0.mrr_at_10.total_cmp(&a.0.mrr_at_10));
+    println!("| title | proximity | coverage | slop | MRR@10 | Recall@100 |");
+    println!("|---|---|---|---|---|---|");
+    for (metrics, w) in results.iter().take(10) {
+        println!(
+            "| {} | {} | {} | {} | {:.3} | {:.3} |",
+            w.title_words,
+            w.proximity,
+            w.coverage,
+            w.proximity_slop,
+            metrics.mrr_at_10,
+            metrics.recall_at_100
+        );
+    }
+    Ok(())
+}
+
 fn query_benchmark(args: &Args) -> anyhow::Result<()> {
     let our_index = args.work.join("xunwen-index");
     let bare_index = args.work.join("bare-index");
@@ -367,7 +433,7 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
         "\np99 ratio xunwen / bare: {:.2}",
         percentile(&ours, 99.0) / percentile(&theirs, 99.0)
     );
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     eprintln!("slowest xunwen searches:");
     for (took, query) in slowest.iter().take(12) {
         eprintln!("  {:.2} ms  {query}", took.as_secs_f64() * 1000.0);

@@ -14,6 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::{Engine, EngineError, SearchRequest};
+
 /// The figures of one evaluation run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
@@ -63,6 +65,28 @@ pub fn parse_qrels(text: &str) -> Result<HashMap<String, HashSet<String>>, Strin
         }
     }
     Ok(relevant)
+}
+
+/// The top 100 of a query as the evaluation sees it: each rank holds a hit
+/// and the reprints collapsed into it.
+pub fn ranked_groups(engine: &Engine, query: &str) -> Result<Vec<Vec<String>>, EngineError> {
+    let request = SearchRequest {
+        query: query.to_string(),
+        size: 100,
+        snippets: false,
+        facets: false,
+        ..SearchRequest::default()
+    };
+    Ok(engine
+        .search(&request)?
+        .hits
+        .into_iter()
+        .map(|hit| {
+            let mut group = vec![hit.id];
+            group.extend(hit.duplicates.map(|d| d.ids).unwrap_or_default());
+            group
+        })
+        .collect())
 }
 
 /// Scores rankings against the relevant sets. Each rank holds a hit and the
