@@ -332,10 +332,11 @@ fn tune(args: &Args) -> anyhow::Result<()> {
         .collect();
     let mut engine = Engine::open(&index, Analysis::default_shared())?;
     let mut results = Vec::new();
-    for title_words in [1.5, 2.0, 3.0] {
-        for proximity in [0.3, 0.5, 0.8] {
-            for coverage in [0.2, 0.3, 0.5] {
-                for proximity_slop in [4, 6, 10] {
+    // The CRUD news has no titles, so the title weight stays as it is.
+    for title_words in [2.0] {
+        for proximity in [0.5, 0.8, 1.0, 1.2] {
+            for coverage in [0.1, 0.2, 0.3] {
+                for proximity_slop in [5, 6, 8] {
                     engine.weights = Weights {
                         title_words,
                         body_words: 1.0,

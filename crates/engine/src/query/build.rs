@@ -40,7 +40,7 @@ impl Default for Weights {
         Weights {
             title_words: 2.0,
             body_words: 1.0,
-            proximity: 0.5,
+            proximity: 1.0,
             coverage: 0.3,
             proximity_slop: 6,
         }
