@@ -182,9 +182,18 @@ impl Analysis {
     /// Segments text into folded words (jieba search mode, so long words also
     /// yield their parts), skipping punctuation and whitespace.
     pub fn words(&self, text: &str) -> Vec<AnalyzedToken> {
-        let folded = FoldedText::new(text);
-        let mut tokens = Vec::new();
-        for word in self.jieba.cut_for_search(&folded.folded, true) {
+        self.word_spans(text).into_tokens()
+    }
+
+    /// [`Analysis::words`] as spans of the folded text (no string per word).
+    fn word_spans(&self, text: &str) -> TokenSpans {
+        let FoldedText {
+            folded,
+            original_offsets,
+        } = FoldedText::new(text);
+        let mut spans = Vec::new();
+        let base = folded.as_ptr() as usize;
+        for word in self.jieba.cut_for_search(&folded, true) {
             if !word.word.chars().any(is_term_char) {
                 continue;
             }
@@ -196,14 +205,16 @@ impl Analysis {
                 .count();
             let start = word.start + lead_chars;
             let end = start + trimmed.chars().count();
-            tokens.push(AnalyzedToken {
-                text: trimmed.to_string(),
+            let folded_from = trimmed.as_ptr() as usize - base;
+            spans.push(Span {
+                folded_from,
+                folded_to: folded_from + trimmed.len(),
                 position: start,
-                offset_from: folded.original_offsets[start],
-                offset_to: folded.original_offsets[end],
+                offset_from: original_offsets[start],
+                offset_to: original_offsets[end],
             });
         }
-        tokens
+        TokenSpans { folded, spans }
     }
 
     /// Segments text the way a query is cut: jieba default mode, no overlaps,
@@ -223,46 +234,95 @@ impl Analysis {
 /// run of other letters or digits is one folded word. Positions count
 /// characters, so an exact phrase is a run of consecutive positions.
 pub fn char_tokens(text: &str) -> Vec<AnalyzedToken> {
-    let folded = FoldedText::new(text);
-    let chars: Vec<char> = folded.folded.chars().collect();
-    let mut tokens = Vec::with_capacity(chars.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if is_cjk(c) {
-            tokens.push(char_token(&chars, &folded, i, i + 1));
-            i += 1;
-        } else if is_term_char(c) {
-            let run_start = i;
-            while i < chars.len() && is_term_char(chars[i]) && !is_cjk(chars[i]) {
-                i += 1;
-            }
-            tokens.push(char_token(&chars, &folded, run_start, i));
-        } else {
-            i += 1;
+    char_spans(text).into_tokens()
+}
+
+/// [`char_tokens`] as spans of the folded text (no string per character).
+fn char_spans(text: &str) -> TokenSpans {
+    let FoldedText {
+        folded,
+        original_offsets,
+    } = FoldedText::new(text);
+    let mut spans = Vec::with_capacity(original_offsets.len());
+    // A run of letters or digits: (first char index, its folded byte offset).
+    let mut run: Option<(usize, usize)> = None;
+    let end_run = |spans: &mut Vec<Span>, run: &mut Option<(usize, usize)>, index, byte| {
+        if let Some((start, from)) = run.take() {
+            spans.push(Span {
+                folded_from: from,
+                folded_to: byte,
+                position: start,
+                offset_from: original_offsets[start],
+                offset_to: original_offsets[index],
+            });
         }
+    };
+    let mut index = 0;
+    for (byte, c) in folded.char_indices() {
+        if is_cjk(c) {
+            end_run(&mut spans, &mut run, index, byte);
+            spans.push(Span {
+                folded_from: byte,
+                folded_to: byte + c.len_utf8(),
+                position: index,
+                offset_from: original_offsets[index],
+                offset_to: original_offsets[index + 1],
+            });
+        } else if is_term_char(c) {
+            if run.is_none() {
+                run = Some((index, byte));
+            }
+        } else {
+            end_run(&mut spans, &mut run, index, byte);
+        }
+        index += 1;
     }
-    tokens
+    end_run(&mut spans, &mut run, index, folded.len());
+    TokenSpans { folded, spans }
 }
 
-fn char_token(chars: &[char], folded: &FoldedText, start: usize, end: usize) -> AnalyzedToken {
-    AnalyzedToken {
-        text: chars[start..end].iter().collect(),
-        position: start,
-        offset_from: folded.original_offsets[start],
-        offset_to: folded.original_offsets[end],
+/// One token as a span: bytes of the folded text (its term), its position in
+/// characters, and bytes of the original text (its offsets).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    folded_from: usize,
+    folded_to: usize,
+    position: usize,
+    offset_from: usize,
+    offset_to: usize,
+}
+
+/// The tokens of one text as spans of its folded form: the token stream
+/// copies each term into one reused buffer instead of allocating a string
+/// per token (indexing makes about two tokens per character).
+struct TokenSpans {
+    folded: String,
+    spans: Vec<Span>,
+}
+
+impl TokenSpans {
+    fn into_tokens(self) -> Vec<AnalyzedToken> {
+        self.spans
+            .iter()
+            .map(|span| AnalyzedToken {
+                text: self.folded[span.folded_from..span.folded_to].to_string(),
+                position: span.position,
+                offset_from: span.offset_from,
+                offset_to: span.offset_to,
+            })
+            .collect()
     }
 }
 
-/// Replays a list of analyzed tokens as a tantivy token stream.
+/// Replays the spans of a text as a tantivy token stream.
 pub struct AnalyzedTokenStream {
-    tokens: Vec<AnalyzedToken>,
+    tokens: TokenSpans,
     index: usize,
     token: Token,
 }
 
 impl AnalyzedTokenStream {
-    fn new(tokens: Vec<AnalyzedToken>) -> Self {
+    fn new(tokens: TokenSpans) -> Self {
         AnalyzedTokenStream {
             tokens,
             index: 0,
@@ -273,15 +333,18 @@ impl AnalyzedTokenStream {
 
 impl TokenStream for AnalyzedTokenStream {
     fn advance(&mut self) -> bool {
-        let Some(next) = self.tokens.get_mut(self.index) else {
+        let Some(span) = self.tokens.spans.get(self.index) else {
             return false;
         };
         self.index += 1;
-        self.token.text = std::mem::take(&mut next.text);
-        self.token.position = next.position;
+        self.token.text.clear();
+        self.token
+            .text
+            .push_str(&self.tokens.folded[span.folded_from..span.folded_to]);
+        self.token.position = span.position;
         self.token.position_length = 1;
-        self.token.offset_from = next.offset_from;
-        self.token.offset_to = next.offset_to;
+        self.token.offset_from = span.offset_from;
+        self.token.offset_to = span.offset_to;
         true
     }
 
@@ -300,7 +363,7 @@ struct WordsTokenizer(Analysis);
 impl Tokenizer for WordsTokenizer {
     type TokenStream<'a> = AnalyzedTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzedTokenStream {
-        AnalyzedTokenStream::new(self.0.words(text))
+        AnalyzedTokenStream::new(self.0.word_spans(text))
     }
 }
 
@@ -310,7 +373,7 @@ struct CharsTokenizer;
 impl Tokenizer for CharsTokenizer {
     type TokenStream<'a> = AnalyzedTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzedTokenStream {
-        AnalyzedTokenStream::new(char_tokens(text))
+        AnalyzedTokenStream::new(char_spans(text))
     }
 }
 
@@ -320,12 +383,18 @@ struct KeywordTokenizer;
 impl Tokenizer for KeywordTokenizer {
     type TokenStream<'a> = AnalyzedTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzedTokenStream {
-        AnalyzedTokenStream::new(vec![AnalyzedToken {
-            text: keyword(text),
+        let folded = keyword(text);
+        let span = Span {
+            folded_from: 0,
+            folded_to: folded.len(),
             position: 0,
             offset_from: 0,
             offset_to: text.len(),
-        }])
+        };
+        AnalyzedTokenStream::new(TokenSpans {
+            folded,
+            spans: vec![span],
+        })
     }
 }
 
@@ -382,6 +451,39 @@ mod tests {
         assert_eq!(texts, vec!["待", "处", "理", "abc"]);
         let positions: Vec<usize> = tokens.iter().map(|t| t.position).collect();
         assert_eq!(positions, vec![0, 1, 2, 3]);
+    }
+
+    /// The token streams tantivy indexes give exactly the tokens of
+    /// `words` and `char_tokens`: same terms, positions and offsets.
+    #[test]
+    fn token_streams_replay_the_tokens() {
+        let text = "ＡＢＣ公司處理了“新闻”，3.5%的GDP增长 abc-def 😀 新闻联播";
+        let analysis = Analysis::default_shared();
+        let replay = |mut stream: AnalyzedTokenStream| {
+            let mut tokens = Vec::new();
+            while stream.advance() {
+                let t = stream.token();
+                tokens.push(AnalyzedToken {
+                    text: t.text.clone(),
+                    position: t.position,
+                    offset_from: t.offset_from,
+                    offset_to: t.offset_to,
+                });
+            }
+            tokens
+        };
+        let words = analysis.words(text);
+        assert!(words.len() > 5, "{words:?}");
+        assert_eq!(
+            replay(WordsTokenizer(analysis.clone()).token_stream(text)),
+            words
+        );
+        let chars = char_tokens(text);
+        assert!(chars.iter().any(|t| t.text == "gdp"), "{chars:?}");
+        assert_eq!(replay(CharsTokenizer.token_stream(text)), chars);
+        for token in words.iter().chain(&chars) {
+            assert_eq!(fold(&text[token.offset_from..token.offset_to]), token.text);
+        }
     }
 
     #[test]
