@@ -417,6 +417,12 @@ fn common_words_rank_but_do_not_widen_the_match() {
     let response = search("熊猫 新闻");
     assert_eq!(ids(&response), ["panda"], "新闻 is common: it only ranks");
     assert_eq!(response.total, 1);
+    // 新闻 is in every article: beside a rare word it is not even scored.
+    // (名字 stands too far from 新闻 for the proximity bonus.)
+    assert_eq!(
+        search("名字 新闻").hits[0].score,
+        search("名字").hits[0].score
+    );
     let response = search("新闻 旋涡星云");
     assert_eq!(
         response.total, 40,
