@@ -335,7 +335,7 @@ fn tune(args: &Args) -> anyhow::Result<()> {
     // The CRUD news has no titles, so the title weight stays as it is.
     for title_words in [2.0] {
         for proximity in [0.5, 0.8, 1.0, 1.2] {
-            for coverage in [0.1, 0.2, 0.3] {
+            for coverage in [0.2, 0.3, 0.4, 0.6] {
                 for proximity_slop in [5, 6, 8] {
                     engine.weights = Weights {
                         title_words,
@@ -388,7 +388,7 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
     let engine = Engine::open(&our_index, analysis.clone())?;
     let bare = bare::Searcher::open(&bare_index)?;
     let queries = bench_queries(&args.shared, &analysis)?;
-    let passes = 3;
+    let passes = 5;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     let mut slowest: Vec<(Duration, &String)> = Vec::new();
     for pass in 0..=passes {

@@ -40,8 +40,8 @@ impl Default for Weights {
         Weights {
             title_words: 2.0,
             body_words: 1.0,
-            proximity: 1.0,
-            coverage: 0.3,
+            proximity: 0.8,
+            coverage: 0.4,
             proximity_slop: 6,
         }
     }
@@ -284,7 +284,7 @@ impl Planner<'_> {
             .iter()
             .zip(&shares)
             .any(|(word, share)| *share <= Self::COMMON_WORD_SHARE && self.is_indexed_word(word));
-        for (word, share) in unique.iter().zip(shares) {
+        for (word, share) in unique.iter().zip(shares.iter().copied()) {
             // A word no article holds as a word (a typo, or one jieba cut
             // otherwise) must not narrow the match to nothing.
             let indexed = self.is_indexed_word(word);
@@ -311,10 +311,18 @@ impl Planner<'_> {
                 by_characters.push(word.to_string());
             }
         }
-        // The best answers hold most of the words.
-        if w.coverage > 0.0 && unique.len() >= 3 {
-            let required = (unique.len() * 3).div_ceil(4);
-            let body_terms: Vec<Box<dyn Query>> = unique
+        // The best answers hold most of the words (the very common ones,
+        // which nearly every article holds, left out: they would tell little
+        // and cost a seek per match each).
+        let covered: Vec<&String> = unique
+            .iter()
+            .zip(&shares)
+            .filter(|(_, share)| !(has_rare_word && **share > Self::VERY_COMMON_WORD_SHARE))
+            .map(|(word, _)| *word)
+            .collect();
+        if w.coverage > 0.0 && covered.len() >= 3 {
+            let required = (covered.len() * 3).div_ceil(4);
+            let body_terms: Vec<Box<dyn Query>> = covered
                 .iter()
                 .map(|word| term_query(self.fields.body, word))
                 .collect();
