@@ -704,11 +704,12 @@ impl Engine {
 /// Which of the searched words an article holds and lacks: why it did not match.
 fn words_held(article: &Article, terms: &[FieldTerms]) -> String {
     let text = fold(&format!("{}\n{}", article.title, article.body));
-    let words: Vec<&String> = terms
-        .iter()
-        .filter(|t| !t.fields.starts_with("common"))
-        .flat_map(|t| &t.terms)
-        .collect();
+    let mut words: Vec<&String> = Vec::new();
+    for word in terms.iter().flat_map(|t| &t.terms) {
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
     let (held, lacking): (Vec<&String>, Vec<&String>) = words
         .into_iter()
         .partition(|word| text.contains(word.as_str()));
@@ -724,7 +725,7 @@ fn words_held(article: &Article, terms: &[FieldTerms]) -> String {
         }
     };
     format!(
-        "holds {}; lacks {} (it must hold a searched word that is not common, a required phrase, and pass the filters)",
+        "holds {}; lacks {} (to match, an article holds at least one searched word that is not common, every required phrase, and passes the filters)",
         list(held),
         list(lacking)
     )

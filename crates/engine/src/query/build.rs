@@ -234,7 +234,6 @@ impl Planner<'_> {
         (!alternatives.is_empty()).then(|| any_of(alternatives))
     }
 
-    /// Scored disjunction over the words of free text.
     /// A word in more than this share of the articles is common (今年, 7,
     /// 美国): it ranks the articles the rarer words find but does not widen
     /// the match on its own, as Lucene's common-terms query does, so a
@@ -279,15 +278,18 @@ impl Planner<'_> {
         let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         let mut by_characters = Vec::new();
         let mut common = Vec::new();
-        let shares: Vec<f64> = unique.iter().map(|word| self.body_share(word)).collect();
-        let has_rare_word = unique
+        // Per word: the share of articles holding it, and whether any article
+        // holds it as a word at all.
+        let stats: Vec<(f64, bool)> = unique
             .iter()
-            .zip(&shares)
-            .any(|(word, share)| *share <= Self::COMMON_WORD_SHARE && self.is_indexed_word(word));
-        for (word, share) in unique.iter().zip(shares.iter().copied()) {
+            .map(|word| (self.body_share(word), self.is_indexed_word(word)))
+            .collect();
+        let has_rare_word = stats
+            .iter()
+            .any(|(share, indexed)| *indexed && *share <= Self::COMMON_WORD_SHARE);
+        for (word, &(share, indexed)) in unique.iter().zip(&stats) {
             // A word no article holds as a word (a typo, or one jieba cut
             // otherwise) must not narrow the match to nothing.
-            let indexed = self.is_indexed_word(word);
             let clauses = if !indexed {
                 &mut ranking
             } else if share > Self::COMMON_WORD_SHARE {
@@ -316,8 +318,8 @@ impl Planner<'_> {
         // and cost a seek per match each).
         let covered: Vec<&String> = unique
             .iter()
-            .zip(&shares)
-            .filter(|(_, share)| !(has_rare_word && **share > Self::VERY_COMMON_WORD_SHARE))
+            .zip(&stats)
+            .filter(|(_, (share, _))| !(has_rare_word && *share > Self::VERY_COMMON_WORD_SHARE))
             .map(|(word, _)| *word)
             .collect();
         if w.coverage > 0.0 && covered.len() >= 3 {
