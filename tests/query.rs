@@ -37,10 +37,15 @@ pub(crate) struct Fixture {
 
 pub(crate) fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
+    FIXTURE.get_or_init(|| Fixture::of(&articles()))
+}
+
+impl Fixture {
+    /// These articles indexed by `search index` in a temporary directory.
+    fn of(articles: &[Value]) -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let input = dir.path().join("articles.jsonl");
-        let lines: Vec<String> = articles().iter().map(Value::to_string).collect();
+        let lines: Vec<String> = articles.iter().map(Value::to_string).collect();
         std::fs::write(&input, lines.join("\n")).expect("write articles");
         let index = dir.path().join("index");
         let output = search(&["index", "--index", arg(&index), arg(&input)]);
@@ -51,7 +56,7 @@ pub(crate) fn fixture() -> &'static Fixture {
             index,
             engine,
         }
-    })
+    }
 }
 
 fn run(request: SearchRequest) -> SearchResponse {
@@ -394,19 +399,14 @@ fn explain_shows_segmentation_and_why_an_article_matched() {
 /// it to nothing.
 #[test]
 fn common_words_rank_but_do_not_widen_the_match() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("articles.jsonl");
-    let mut lines: Vec<String> = (0..39)
-        .map(|n| json!({"id": format!("n{n}"), "title": format!("今日新闻第{n}期"), "body": "新闻报道了本地的天气情况。"}).to_string())
+    let mut articles: Vec<Value> = (0..39)
+        .map(|n| json!({"id": format!("n{n}"), "title": format!("今日新闻第{n}期"), "body": "新闻报道了本地的天气情况。"}))
         .collect();
-    lines.push(json!({"id": "panda", "title": "熊猫宝宝满月", "body": "动物园的熊猫宝宝满月了，新闻发布会上公布了它的名字。"}).to_string());
-    std::fs::write(&input, lines.join("\n")).expect("write articles");
-    let index = dir.path().join("index");
-    let output = search(&["index", "--index", arg(&index), arg(&input)]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let engine = Engine::open(&index, Analysis::default_shared()).expect("open");
+    articles.push(json!({"id": "panda", "title": "熊猫宝宝满月", "body": "动物园的熊猫宝宝满月了，新闻发布会上公布了它的名字。"}));
+    let fixture = Fixture::of(&articles);
     let search = |text: &str| {
-        engine
+        fixture
+            .engine
             .search(&SearchRequest {
                 query: text.into(),
                 collapse: false,
