@@ -555,6 +555,24 @@ fn expensive_queries_answer_within_budget_flagged_partial() {
         "the budget ran out, so the answer must say partial"
     );
     assert!(cut.total < 6_000);
+
+    // An index of small segments (one per run here; frequent commits in
+    // life) is held to its budget too.
+    let small = dir.path().join("small-segments");
+    for (part, chunk) in lines.chunks(500).take(6).enumerate() {
+        let input = dir.path().join(format!("part-{part}.jsonl"));
+        std::fs::write(&input, chunk.join("\n")).expect("write");
+        assert!(
+            search(&["index", "--index", arg(&small), arg(&input)])
+                .status
+                .success()
+        );
+    }
+    let mut engine = Engine::open(&small, Analysis::default_shared()).expect("open");
+    assert!(engine.searcher().segment_readers().len() > 1);
+    engine.limits.time_budget = Duration::ZERO;
+    let cut = engine.search(&expensive).expect("search");
+    assert!(cut.partial, "small segments must not escape the budget");
 }
 
 fn cli_query(index: &Path, extra: &[&str]) -> std::process::Output {

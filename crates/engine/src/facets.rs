@@ -228,6 +228,11 @@ impl<C: Collector> Collector for Budgeted<C> {
         segment: &SegmentReader,
     ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
         let mut child = self.inner.for_segment(ordinal, segment)?;
+        // Looked at before each segment too: an index of many small segments
+        // (frequent commits) would otherwise never reach a clock check.
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.partial.store(true, Ordering::Relaxed);
+        }
         if self.partial.load(Ordering::Relaxed) {
             return Ok(child.harvest());
         }
