@@ -84,6 +84,23 @@ fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
     Ok((status, body))
 }
 
+/// `/healthz` as JSON.
+fn health(addr: SocketAddr) -> Value {
+    let (status, body) = http_get(addr, "/healthz").expect("healthz");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+/// The server is up but serves nothing, and `/healthz` says why.
+fn assert_unavailable_because(addr: SocketAddr, reason: &str) {
+    let health = health(addr);
+    assert_eq!(health["index"], "unavailable", "{health}");
+    assert!(
+        health["reason"].as_str().unwrap_or("").contains(reason),
+        "{health}"
+    );
+}
+
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| {
@@ -295,12 +312,7 @@ fn searches_during_a_large_indexing_run_all_succeed() {
         })
     })
     .collect();
-    let articles_served = move || -> u64 {
-        let (_, body) = http_get(addr, "/healthz").expect("healthz");
-        serde_json::from_str::<Value>(&body).expect("JSON")["articles"]
-            .as_u64()
-            .expect("articles")
-    };
+    let articles_served = move || -> u64 { health(addr)["articles"].as_u64().expect("articles") };
     let watcher = {
         let stop = stop.clone();
         std::thread::spawn(move || {
@@ -388,14 +400,7 @@ fn corrupted_index_is_reported_not_served() {
     );
 
     let server = start_server(&index_dir);
-    let (status, body) = http_get(server.addr, "/healthz").expect("healthz");
-    assert_eq!(status, 200);
-    let health: Value = serde_json::from_str(&body).expect("JSON");
-    assert_eq!(health["index"], "unavailable", "{body}");
-    assert!(
-        health["reason"].as_str().unwrap_or("").contains("checksum"),
-        "{body}"
-    );
+    assert_unavailable_because(server.addr, "checksum");
     let (status, body) =
         http_get(server.addr, &format!("/api/search?q={}", encode("防汛"))).expect("search");
     assert_eq!(status, 200);
@@ -439,17 +444,7 @@ fn read_only_index_says_why_it_cannot_be_served() {
         assert!(!stderr(&output).contains("panicked"));
     }
     let server = start_server(&index_dir);
-    let (status, body) = http_get(server.addr, "/healthz").expect("healthz");
-    assert_eq!(status, 200);
-    let health: Value = serde_json::from_str(&body).expect("JSON");
-    assert_eq!(health["index"], "unavailable", "{body}");
-    assert!(
-        health["reason"]
-            .as_str()
-            .unwrap_or("")
-            .contains("read-only"),
-        "{body}"
-    );
+    assert_unavailable_because(server.addr, "read-only");
     let (status, body) =
         http_get(server.addr, &format!("/api/search?q={}", encode("防汛"))).expect("search");
     assert_eq!(status, 200, "{body}");

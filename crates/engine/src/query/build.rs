@@ -195,15 +195,6 @@ pub struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn is_indexed_word(&self, word: &str) -> bool {
-        [self.fields.title, self.fields.body].iter().any(|field| {
-            self.searcher
-                .doc_freq(&Term::from_field_text(*field, word))
-                .unwrap_or(0)
-                > 0
-        })
-    }
-
     fn chars_fields(&self, scope: Scope) -> Vec<Field> {
         match scope {
             Scope::Title => vec![self.fields.title_chars],
@@ -245,17 +236,18 @@ impl Planner<'_> {
     /// and coverage bonuses (tuned on the dev set: no loss at 0.2).
     const VERY_COMMON_WORD_SHARE: f64 = 0.2;
 
-    /// The share of the articles whose body holds this word.
-    fn body_share(&self, word: &str) -> f64 {
-        let articles = self.searcher.num_docs();
-        if articles == 0 {
-            return 0.0;
-        }
-        let holding = self
-            .searcher
-            .doc_freq(&Term::from_field_text(self.fields.body, word))
-            .unwrap_or(0);
-        holding as f64 / articles as f64
+    /// The share of the articles whose body holds this word, and whether any
+    /// article holds it as a word at all (title or body).
+    fn word_stats(&self, word: &str) -> (f64, bool) {
+        let holding = |field| {
+            self.searcher
+                .doc_freq(&Term::from_field_text(field, word))
+                .unwrap_or(0)
+        };
+        let in_body = holding(self.fields.body);
+        let indexed = in_body > 0 || holding(self.fields.title) > 0;
+        let articles = self.searcher.num_docs().max(1);
+        (in_body as f64 / articles as f64, indexed)
     }
 
     /// Plain words, scored: each word in title and body, words jieba never
@@ -278,12 +270,7 @@ impl Planner<'_> {
         let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         let mut by_characters = Vec::new();
         let mut common = Vec::new();
-        // Per word: the share of articles holding it, and whether any article
-        // holds it as a word at all.
-        let stats: Vec<(f64, bool)> = unique
-            .iter()
-            .map(|word| (self.body_share(word), self.is_indexed_word(word)))
-            .collect();
+        let stats: Vec<(f64, bool)> = unique.iter().map(|word| self.word_stats(word)).collect();
         let has_rare_word = stats
             .iter()
             .any(|(share, indexed)| *indexed && *share <= Self::COMMON_WORD_SHARE);
