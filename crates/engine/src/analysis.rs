@@ -36,35 +36,22 @@ pub const CHARS_ANALYZER: &str = "zh_chars";
 pub const KEYWORD_ANALYZER: &str = "zh_keyword";
 
 /// Traditional to simplified, one character at a time (so offsets survive),
-/// for the ideographs of the Basic Multilingual Plane: a table built once
-/// from the converter, then a lookup per character.
+/// for the ideographs of the Basic Multilingual Plane.
 fn simplified(c: char) -> char {
-    const FIRST: u32 = 0x3400;
-    const LAST: u32 = 0x9FFF;
-    static TABLE: OnceLock<Vec<char>> = OnceLock::new();
-    let code = c as u32;
-    if !(FIRST..=LAST).contains(&code) {
+    if !(0x3400..=0x9FFF).contains(&(c as u32)) {
         return c;
     }
-    let table = TABLE.get_or_init(|| {
-        (FIRST..=LAST)
-            .map(|code| {
-                let original = char::from_u32(code).unwrap_or(' ');
-                let converted = fast2s::convert(original.encode_utf8(&mut [0u8; 4]));
-                let mut chars = converted.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(one), None) => one,
-                    _ => original,
-                }
-            })
-            .collect()
-    });
-    table[(code - FIRST) as usize]
+    let converted = fast2s::convert(c.encode_utf8(&mut [0u8; 4]));
+    let mut chars = converted.chars();
+    match (chars.next(), chars.next()) {
+        (Some(one), None) => one,
+        _ => c,
+    }
 }
 
-/// Folds one character: full-width to half-width, upper to lower case,
-/// traditional to simplified. Always exactly one character out.
-pub fn fold_char(c: char) -> char {
+/// [`fold_char`] worked out from the rules (slow: the converter and Unicode
+/// case tables).
+fn fold_char_by_rules(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_lowercase();
     }
@@ -85,6 +72,27 @@ pub fn fold_char(c: char) -> char {
     }
 }
 
+/// The fold of every character of the Basic Multilingual Plane, built once:
+/// indexing folds every character of every article twice (words and
+/// characters), so one lookup must do.
+fn bmp_folds() -> &'static [char] {
+    static TABLE: OnceLock<Vec<char>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=0xFFFFu32)
+            .map(|code| char::from_u32(code).map_or(' ', fold_char_by_rules))
+            .collect()
+    })
+}
+
+/// Folds one character: full-width to half-width, upper to lower case,
+/// traditional to simplified. Always exactly one character out.
+pub fn fold_char(c: char) -> char {
+    match bmp_folds().get(c as usize) {
+        Some(&folded) => folded,
+        None => fold_char_by_rules(c),
+    }
+}
+
 /// Folds text so that traditional and simplified, full- and half-width, upper
 /// and lower case compare equal. The result has exactly as many characters as
 /// the input.
@@ -101,6 +109,25 @@ pub fn is_term_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
+    // Chinese punctuation would take Unicode's slow path on every comma:
+    // the Basic Multilingual Plane is one bit a character, built once.
+    static BMP_TERM_CHARS: OnceLock<Vec<u64>> = OnceLock::new();
+    let bits = BMP_TERM_CHARS.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for code in 0..0x10000u32 {
+            if char::from_u32(code).is_some_and(is_term_char_by_rules) {
+                bits[code as usize / 64] |= 1 << (code % 64);
+            }
+        }
+        bits
+    });
+    match bits.get(c as usize / 64) {
+        Some(word) => word >> (c as u32 % 64) & 1 == 1,
+        None => is_term_char_by_rules(c),
+    }
+}
+
+fn is_term_char_by_rules(c: char) -> bool {
     is_cjk(c) || c.is_alphanumeric()
 }
 
@@ -111,21 +138,46 @@ pub fn is_cjk(c: char) -> bool {
         | 0x3040..=0x30FF | 0xAC00..=0xD7AF | 0x2E80..=0x2FDF)
 }
 
-/// Folded text with the byte offset of every character in the original text.
+/// Folded text, and where each of its characters is in the original text.
 struct FoldedText {
     folded: String,
-    /// `original_offsets[i]` is the original byte offset of the i-th char;
-    /// one extra entry holds the original length.
-    original_offsets: Vec<usize>,
+    /// `original_offsets[i]` is the original byte offset of the i-th char,
+    /// with one extra entry for the original length; `None` when folding
+    /// kept every character's length in bytes (nearly always), so that a
+    /// byte offset in the folded text is the same offset in the original.
+    original_offsets: Option<Vec<usize>>,
 }
 
 impl FoldedText {
     fn new(original: &str) -> Self {
-        let mut original_offsets: Vec<usize> = original.char_indices().map(|(i, _)| i).collect();
-        original_offsets.push(original.len());
+        let folds = bmp_folds();
+        let mut folded = String::with_capacity(original.len());
+        let mut same_lengths = true;
+        for c in original.chars() {
+            let f = folds
+                .get(c as usize)
+                .copied()
+                .unwrap_or_else(|| fold_char_by_rules(c));
+            same_lengths &= f.len_utf8() == c.len_utf8();
+            folded.push(f);
+        }
+        let original_offsets = (!same_lengths).then(|| {
+            let mut offsets: Vec<usize> = original.char_indices().map(|(i, _)| i).collect();
+            offsets.push(original.len());
+            offsets
+        });
         FoldedText {
-            folded: fold(original),
+            folded,
             original_offsets,
+        }
+    }
+
+    /// The original byte offset of the character at `char_index`, which
+    /// starts at `folded_byte` in the folded text.
+    fn original_offset(&self, char_index: usize, folded_byte: usize) -> usize {
+        match &self.original_offsets {
+            Some(offsets) => offsets[char_index],
+            None => folded_byte,
         }
     }
 }
@@ -190,13 +242,10 @@ impl Analysis {
 
     /// [`Analysis::words`] as spans of the folded text (no string per word).
     fn word_spans(&self, text: &str) -> TokenSpans {
-        let FoldedText {
-            folded,
-            original_offsets,
-        } = FoldedText::new(text);
+        let text = FoldedText::new(text);
         let mut spans = Vec::new();
-        let base = folded.as_ptr() as usize;
-        for word in self.jieba.cut_for_search(&folded, true) {
+        let base = text.folded.as_ptr() as usize;
+        for word in self.jieba.cut_for_search(&text.folded, true) {
             if !word.word.chars().any(is_term_char) {
                 continue;
             }
@@ -209,15 +258,19 @@ impl Analysis {
             let start = word.start + lead_chars;
             let end = start + trimmed.chars().count();
             let folded_from = trimmed.as_ptr() as usize - base;
+            let folded_to = folded_from + trimmed.len();
             spans.push(Span {
                 folded_from,
-                folded_to: folded_from + trimmed.len(),
+                folded_to,
                 position: start,
-                offset_from: original_offsets[start],
-                offset_to: original_offsets[end],
+                offset_from: text.original_offset(start, folded_from),
+                offset_to: text.original_offset(end, folded_to),
             });
         }
-        TokenSpans { folded, spans }
+        TokenSpans {
+            folded: text.folded,
+            spans,
+        }
     }
 
     /// Segments text the way a query is cut: jieba default mode, no overlaps,
@@ -242,11 +295,8 @@ pub fn char_tokens(text: &str) -> Vec<AnalyzedToken> {
 
 /// [`char_tokens`] as spans of the folded text (no string per character).
 fn char_spans(text: &str) -> TokenSpans {
-    let FoldedText {
-        folded,
-        original_offsets,
-    } = FoldedText::new(text);
-    let mut spans = Vec::with_capacity(original_offsets.len());
+    let text = FoldedText::new(text);
+    let mut spans = Vec::with_capacity(text.folded.len() / 3);
     // A run of letters or digits: (first char index, its folded byte offset).
     let mut run: Option<(usize, usize)> = None;
     let end_run = |spans: &mut Vec<Span>, run: &mut Option<(usize, usize)>, index, byte| {
@@ -255,21 +305,22 @@ fn char_spans(text: &str) -> TokenSpans {
                 folded_from: from,
                 folded_to: byte,
                 position: start,
-                offset_from: original_offsets[start],
-                offset_to: original_offsets[index],
+                offset_from: text.original_offset(start, from),
+                offset_to: text.original_offset(index, byte),
             });
         }
     };
     let mut index = 0;
-    for (byte, c) in folded.char_indices() {
+    for (byte, c) in text.folded.char_indices() {
         if is_cjk(c) {
             end_run(&mut spans, &mut run, index, byte);
+            let next = byte + c.len_utf8();
             spans.push(Span {
                 folded_from: byte,
-                folded_to: byte + c.len_utf8(),
+                folded_to: next,
                 position: index,
-                offset_from: original_offsets[index],
-                offset_to: original_offsets[index + 1],
+                offset_from: text.original_offset(index, byte),
+                offset_to: text.original_offset(index + 1, next),
             });
         } else if is_term_char(c) {
             if run.is_none() {
@@ -280,8 +331,11 @@ fn char_spans(text: &str) -> TokenSpans {
         }
         index += 1;
     }
-    end_run(&mut spans, &mut run, index, folded.len());
-    TokenSpans { folded, spans }
+    end_run(&mut spans, &mut run, index, text.folded.len());
+    TokenSpans {
+        folded: text.folded,
+        spans,
+    }
 }
 
 /// One token as a span: bytes of the folded text (its term), its position in
@@ -430,13 +484,35 @@ mod tests {
         assert_eq!(fold("發佈時間"), "发布时间");
     }
 
+    /// Both when folding changes a character's length in bytes (ＡＢＣ, the
+    /// ideographic space) and when it changes none (處理, ABC).
     #[test]
     fn word_offsets_point_into_original_text() {
-        let text = "ＡＢＣ公司處理了“新闻”。";
-        for token in Analysis::default_shared().words(text) {
-            let original = &text[token.offset_from..token.offset_to];
-            assert_eq!(fold(original), token.text, "token {token:?}");
+        for text in [
+            "ＡＢＣ公司處理了“新闻”。",
+            "ABC公司處理了“新闻”。",
+            "公司\u{3000}處理",
+        ] {
+            let words = Analysis::default_shared().words(text);
+            assert!(words.len() >= 2, "{words:?}");
+            for token in words.iter().chain(&char_tokens(text)) {
+                let original = &text[token.offset_from..token.offset_to];
+                assert_eq!(fold(original), token.text, "token {token:?} in {text}");
+            }
         }
+    }
+
+    /// The tables built once give what the rules give, for every character
+    /// of the Basic Multilingual Plane and a few beyond it.
+    #[test]
+    fn the_tables_agree_with_the_rules() {
+        let beyond = ['😀', '𠀀', '𝐀'];
+        for c in (0..=0xFFFFu32).filter_map(char::from_u32).chain(beyond) {
+            assert_eq!(fold_char(c), fold_char_by_rules(c), "{c:?}");
+            assert_eq!(is_term_char(c), is_term_char_by_rules(c), "{c:?}");
+        }
+        assert_eq!(fold_char('處'), '处');
+        assert!(!is_term_char('，') && is_term_char('々') && is_term_char('𠀀'));
     }
 
     #[test]

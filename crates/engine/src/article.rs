@@ -82,30 +82,92 @@ fn mix(mut x: u64) -> u64 {
 /// use a fixed quarter of their trigrams (chosen by hash, so the same in
 /// every copy), which keeps indexing fast.
 pub fn simhash(text: &str) -> u64 {
-    let chars: Vec<u64> = text
-        .chars()
-        .filter(|c| crate::analysis::is_term_char(*c))
-        .map(u64::from)
-        .collect();
-    if chars.len() < 3 {
+    let mut chars = text.chars().filter(|c| crate::analysis::is_term_char(*c));
+    let length = chars.clone().count();
+    if length < 3 {
         return 0;
     }
-    let sample = chars.len() >= 512;
-    let mut weights = [0i32; 64];
-    for window in chars.windows(3) {
-        let hash = mix(window[0] | window[1] << 21 | window[2] << 42);
-        if sample && hash & 3 != 0 {
-            continue;
-        }
-        for (bit, weight) in weights.iter_mut().enumerate() {
-            *weight += ((hash >> bit & 1) as i32) * 2 - 1;
+    let sample = length >= 512;
+    let mut votes = BitVotes::new();
+    let (Some(mut a), Some(mut b)) = (chars.next(), chars.next()) else {
+        return 0;
+    };
+    for c in chars {
+        let hash = mix(u64::from(a) | u64::from(b) << 21 | u64::from(c) << 42);
+        (a, b) = (b, c);
+        if !(sample && hash & 3 != 0) {
+            votes.add(hash);
         }
     }
-    weights
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| **w > 0)
-        .fold(0u64, |acc, (bit, _)| acc | 1 << bit)
+    votes.majority()
+}
+
+/// Counts, for each of 64 bits, how many hashes set it. Eight counters share
+/// a `u64` (one a byte), so a hash is counted in eight additions instead of
+/// sixty-four; the bytes are emptied into wider counts before they overflow.
+struct BitVotes {
+    /// `lanes[k]` byte `j` counts bit `8k + j` since the last flush.
+    lanes: [u64; 8],
+    pending: u32,
+    ones: [u32; 64],
+    hashes: u32,
+}
+
+impl BitVotes {
+    fn new() -> Self {
+        BitVotes {
+            lanes: [0; 8],
+            pending: 0,
+            ones: [0; 64],
+            hashes: 0,
+        }
+    }
+
+    /// Each byte value with its eight bits spread into the low bit of eight bytes.
+    const SPREAD: [u64; 256] = {
+        let mut table = [0u64; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let mut bit = 0;
+            while bit < 8 {
+                table[byte] |= ((byte as u64 >> bit) & 1) << (8 * bit);
+                bit += 1;
+            }
+            byte += 1;
+        }
+        table
+    };
+
+    fn add(&mut self, hash: u64) {
+        for (k, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += Self::SPREAD[(hash >> (8 * k) & 0xFF) as usize];
+        }
+        self.hashes += 1;
+        self.pending += 1;
+        if self.pending == 255 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        for (k, lane) in self.lanes.iter_mut().enumerate() {
+            for j in 0..8 {
+                self.ones[8 * k + j] += (*lane >> (8 * j) & 0xFF) as u32;
+            }
+            *lane = 0;
+        }
+        self.pending = 0;
+    }
+
+    /// The bits set by more than half of the hashes.
+    fn majority(mut self) -> u64 {
+        self.flush();
+        self.ones
+            .iter()
+            .enumerate()
+            .filter(|(_, ones)| **ones * 2 > self.hashes)
+            .fold(0u64, |acc, (bit, _)| acc | 1 << bit)
+    }
 }
 
 /// Number of differing bits between two SimHashes.
@@ -149,6 +211,56 @@ mod tests {
             ..Default::default()
         };
         assert_ne!(a.cluster(), b.cluster());
+    }
+
+    /// SimHash as defined, one vote a bit: indexes hold the fast form's
+    /// values, so the two must agree exactly.
+    fn simhash_by_definition(text: &str) -> u64 {
+        let chars: Vec<u64> = text
+            .chars()
+            .filter(|c| crate::analysis::is_term_char(*c))
+            .map(u64::from)
+            .collect();
+        if chars.len() < 3 {
+            return 0;
+        }
+        let sample = chars.len() >= 512;
+        let mut weights = [0i32; 64];
+        for window in chars.windows(3) {
+            let hash = mix(window[0] | window[1] << 21 | window[2] << 42);
+            if sample && hash & 3 != 0 {
+                continue;
+            }
+            for (bit, weight) in weights.iter_mut().enumerate() {
+                *weight += ((hash >> bit & 1) as i32) * 2 - 1;
+            }
+        }
+        weights
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w > 0)
+            .fold(0u64, |acc, (bit, _)| acc | 1 << bit)
+    }
+
+    #[test]
+    fn fast_simhash_equals_the_definition() {
+        let sentence = "国家统计局今天发布数据，今年上半年GDP同比增长5.5%，就业物价总体稳定。";
+        let mut texts = vec![
+            String::new(),
+            "新闻".into(),
+            "新闻网".into(),
+            sentence.into(),
+        ];
+        // Past 512 characters (sampled) and past 255 votes a counter byte.
+        for repeats in [10, 20, 60, 200] {
+            let long: String = (0..repeats).map(|i| format!("{i}{sentence}")).collect();
+            texts.push(long);
+        }
+        let distinct: std::collections::HashSet<u64> = texts.iter().map(|t| simhash(t)).collect();
+        assert!(distinct.len() >= 4, "{distinct:?}");
+        for text in &texts {
+            assert_eq!(simhash(text), simhash_by_definition(text), "{text}");
+        }
     }
 
     #[test]
