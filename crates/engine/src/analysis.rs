@@ -152,20 +152,24 @@ impl FoldedText {
     fn new(original: &str) -> Self {
         let folds = bmp_folds();
         let mut folded = String::with_capacity(original.len());
-        let mut same_lengths = true;
-        for c in original.chars() {
+        let mut original_offsets: Option<Vec<usize>> = None;
+        for (byte, c) in original.char_indices() {
             let f = folds
                 .get(c as usize)
                 .copied()
                 .unwrap_or_else(|| fold_char_by_rules(c));
-            same_lengths &= f.len_utf8() == c.len_utf8();
+            if original_offsets.is_none() && f.len_utf8() != c.len_utf8() {
+                // Until here both texts had the same offsets.
+                original_offsets = Some(original[..byte].char_indices().map(|(i, _)| i).collect());
+            }
+            if let Some(offsets) = &mut original_offsets {
+                offsets.push(byte);
+            }
             folded.push(f);
         }
-        let original_offsets = (!same_lengths).then(|| {
-            let mut offsets: Vec<usize> = original.char_indices().map(|(i, _)| i).collect();
+        if let Some(offsets) = &mut original_offsets {
             offsets.push(original.len());
-            offsets
-        });
+        }
         FoldedText {
             folded,
             original_offsets,

@@ -63,10 +63,14 @@ impl NewsIndex {
                 path: dir.to_path_buf(),
                 reason: e.to_string(),
             })?;
-            // zstd keeps the stored text about a third smaller than lz4.
+            // zstd keeps the stored text about a third smaller than lz4;
+            // its fastest level costs half the time of the default for a
+            // few percent more bytes.
             let settings = tantivy::IndexSettings {
                 docstore_compression: tantivy::store::Compressor::Zstd(
-                    tantivy::store::ZstdCompressor::default(),
+                    tantivy::store::ZstdCompressor {
+                        compression_level: Some(1),
+                    },
                 ),
                 ..tantivy::IndexSettings::default()
             };
