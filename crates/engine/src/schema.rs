@@ -21,8 +21,8 @@ pub struct Fields {
     /// Title and body: stored as given, searched by jieba words.
     pub title: Field,
     pub body: Field,
-    /// The character-level view (CJK bigrams) of title and body, for exact
-    /// phrases and substring recall.
+    /// The character-level view of title and body (one token per ideograph,
+    /// with positions), for exact phrases and substring recall.
     pub title_chars: Field,
     pub body_chars: Field,
     /// Outlet or contributor; searched as one folded keyword, counted as facets.
