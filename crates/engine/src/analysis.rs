@@ -79,6 +79,7 @@ fn bmp_folds() -> &'static [char] {
     static TABLE: OnceLock<Vec<char>> = OnceLock::new();
     TABLE.get_or_init(|| {
         (0..=0xFFFFu32)
+            // Surrogate code points are no characters: never looked up.
             .map(|code| char::from_u32(code).map_or(' ', fold_char_by_rules))
             .collect()
     })
@@ -150,14 +151,10 @@ struct FoldedText {
 
 impl FoldedText {
     fn new(original: &str) -> Self {
-        let folds = bmp_folds();
         let mut folded = String::with_capacity(original.len());
         let mut original_offsets: Option<Vec<usize>> = None;
         for (byte, c) in original.char_indices() {
-            let f = folds
-                .get(c as usize)
-                .copied()
-                .unwrap_or_else(|| fold_char_by_rules(c));
+            let f = fold_char(c);
             if original_offsets.is_none() && f.len_utf8() != c.len_utf8() {
                 // Until here both texts had the same offsets.
                 original_offsets = Some(original[..byte].char_indices().map(|(i, _)| i).collect());
