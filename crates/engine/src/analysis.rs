@@ -87,6 +87,7 @@ fn bmp_folds() -> &'static [char] {
 
 /// Folds one character: full-width to half-width, upper to lower case,
 /// traditional to simplified. Always exactly one character out.
+#[inline]
 pub fn fold_char(c: char) -> char {
     match bmp_folds().get(c as usize) {
         Some(&folded) => folded,
@@ -106,14 +107,23 @@ pub fn fold(text: &str) -> String {
 
 /// True for characters that can be part of a term: letters, digits, ideographs.
 /// Punctuation, symbols and whitespace never become terms.
+#[inline]
 pub fn is_term_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
-    // Chinese punctuation would take Unicode's slow path on every comma:
-    // the Basic Multilingual Plane is one bit a character, built once.
-    static BMP_TERM_CHARS: OnceLock<Vec<u64>> = OnceLock::new();
-    let bits = BMP_TERM_CHARS.get_or_init(|| {
+    match bmp_term_chars().get(c as usize / 64) {
+        Some(word) => word >> (c as u32 % 64) & 1 == 1,
+        None => is_term_char_by_rules(c),
+    }
+}
+
+/// One bit for each character of the Basic Multilingual Plane: can it be
+/// part of a term? Built once: Chinese punctuation would otherwise take
+/// Unicode's slow path on every comma.
+fn bmp_term_chars() -> &'static [u64] {
+    static BITS: OnceLock<Vec<u64>> = OnceLock::new();
+    BITS.get_or_init(|| {
         let mut bits = vec![0u64; 0x10000 / 64];
         for code in 0..0x10000u32 {
             if char::from_u32(code).is_some_and(is_term_char_by_rules) {
@@ -121,11 +131,7 @@ pub fn is_term_char(c: char) -> bool {
             }
         }
         bits
-    });
-    match bits.get(c as usize / 64) {
-        Some(word) => word >> (c as u32 % 64) & 1 == 1,
-        None => is_term_char_by_rules(c),
-    }
+    })
 }
 
 fn is_term_char_by_rules(c: char) -> bool {
