@@ -65,7 +65,7 @@ impl NewsIndex {
             })?;
             // zstd keeps the stored text about a third smaller than lz4.
             // Level 1 rather than 3: the compressor's share of indexing CPU
-            // fell from about 3% to 2% in a profile; the index grew by 1%.
+            // fell from about 3.5% to 2.7% in profiles; the index grew by 1%.
             let settings = tantivy::IndexSettings {
                 docstore_compression: tantivy::store::Compressor::Zstd(
                     tantivy::store::ZstdCompressor {
