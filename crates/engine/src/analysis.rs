@@ -259,11 +259,13 @@ impl Analysis {
             // Jieba may glue punctuation to a word ("3.5%"): keep the word part.
             let without_lead = word.word.trim_start_matches(|c: char| !is_term_char(c));
             let trimmed = without_lead.trim_end_matches(|c: char| !is_term_char(c));
+            // Count only the trimmed ends (usually empty), not the word.
             let lead_chars = word.word[..word.word.len() - without_lead.len()]
                 .chars()
                 .count();
+            let tail_chars = without_lead[trimmed.len()..].chars().count();
             let start = word.start + lead_chars;
-            let end = start + trimmed.chars().count();
+            let end = word.end - tail_chars;
             let folded_from = trimmed.as_ptr() as usize - base;
             let folded_to = folded_from + trimmed.len();
             spans.push(Span {
@@ -499,6 +501,8 @@ mod tests {
             "ＡＢＣ公司處理了“新闻”。",
             "ABC公司處理了“新闻”。",
             "公司\u{3000}處理",
+            // Jieba glues `%` to the number: the word's trimmed tail.
+            "ＧＤＰ增長３．５％，達到%5.1%。",
         ] {
             let words = Analysis::default_shared().words(text);
             assert!(words.len() >= 2, "{words:?}");

@@ -27,6 +27,14 @@ pub struct Article {
     pub provenance: Option<String>,
 }
 
+/// Feeds `text` without its whitespace to `hasher`, piece by piece: the
+/// same digest as hashing a whitespace-free copy, without making one.
+pub fn write_without_whitespace(hasher: &mut impl Hasher, text: &str) {
+    for piece in text.split(char::is_whitespace) {
+        hasher.write(piece.as_bytes());
+    }
+}
+
 fn hash_text(parts: &[&str]) -> u64 {
     let mut hasher = twox_hash::XxHash3_64::default();
     for part in parts {
@@ -42,18 +50,11 @@ impl Article {
     /// The body's pieces between whitespace are hashed as they lie, which is
     /// `hash_text` of the body without its whitespace.
     pub fn cluster(&self) -> u64 {
-        let mut pieces = self
-            .body
-            .split(char::is_whitespace)
-            .filter(|p| !p.is_empty())
-            .peekable();
-        if pieces.peek().is_none() {
+        if self.body.chars().all(char::is_whitespace) {
             return hash_text(&["\u{0}empty", &self.id]);
         }
         let mut hasher = twox_hash::XxHash3_64::default();
-        for piece in pieces {
-            hasher.write(piece.as_bytes());
-        }
+        write_without_whitespace(&mut hasher, &self.body);
         hasher.write_u8(0xFF);
         hasher.finish()
     }

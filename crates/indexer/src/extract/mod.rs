@@ -12,6 +12,7 @@ pub mod plain;
 use std::io::{BufRead, Read};
 
 use xunwen_engine::Article;
+use xunwen_engine::article::write_without_whitespace;
 
 use crate::decode::{DecodeError, declared_html_charset, decode};
 use crate::text::normalize_url;
@@ -199,9 +200,35 @@ pub fn finalize(mut article: Article, provenance: &str) -> Result<Article, Strin
 fn content_id(title: &str, body: &str) -> String {
     use std::hash::Hasher;
     let mut hasher = twox_hash::XxHash3_64::default();
-    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    hasher.write(squeeze(title).as_bytes());
+    write_without_whitespace(&mut hasher, title);
     hasher.write_u8(0xFF);
-    hasher.write(squeeze(body).as_bytes());
+    write_without_whitespace(&mut hasher, body);
     format!("h{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::Hasher;
+
+    /// Ids already in indexes were made from whitespace-free copies of the
+    /// texts; hashing the pieces as they lie must give the same ids.
+    #[test]
+    fn content_id_is_the_hash_of_the_texts_without_whitespace() {
+        for (title, body) in [
+            ("标题", "正文。"),
+            (" 标 题 ", "第一段\u{3000}\n\n第二段 "),
+            ("", "  "),
+        ] {
+            let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            let mut hasher = twox_hash::XxHash3_64::default();
+            hasher.write(squeeze(title).as_bytes());
+            hasher.write_u8(0xFF);
+            hasher.write(squeeze(body).as_bytes());
+            assert_eq!(
+                content_id(title, body),
+                format!("h{:016x}", hasher.finish())
+            );
+        }
+    }
 }
