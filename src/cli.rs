@@ -287,7 +287,8 @@ fn run_query(engine: &Engine, params: &SearchParams, json: bool) -> anyhow::Resu
 }
 
 fn invalid(error: EngineError) -> anyhow::Result<ExitCode> {
-    eprintln!("查询有误 invalid query: {error}");
+    // The error's own text starts with "invalid query:".
+    eprintln!("查询有误 {error}");
     Ok(ExitCode::from(INVALID_QUERY))
 }
 

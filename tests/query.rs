@@ -600,7 +600,7 @@ fn cli_reports_bad_queries_clearly() {
             stderr(&output)
         );
         assert!(
-            stderr(&output).contains("invalid query"),
+            stderr(&output).matches("invalid query").count() == 1,
             "{bad:?}: {}",
             stderr(&output)
         );
