@@ -402,7 +402,7 @@ fn common_words_rank_but_do_not_widen_the_match() {
     let mut articles: Vec<Value> = (0..39)
         .map(|n| json!({"id": format!("n{n}"), "title": format!("今日新闻第{n}期"), "body": "新闻报道了本地的天气情况。"}))
         .collect();
-    articles.push(json!({"id": "panda", "title": "熊猫宝宝满月", "body": "动物园的熊猫宝宝满月了，新闻发布会上公布了它的名字。"}));
+    articles.push(json!({"id": "panda", "title": "熊猫宝宝满月", "body": "动物园的熊猫宝宝满月了，新闻发布会上公布了这只可爱的熊猫宝宝的名字。"}));
     let fixture = Fixture::of(&articles);
     let search = |text: &str| {
         fixture
@@ -427,6 +427,85 @@ fn common_words_rank_but_do_not_widen_the_match() {
     assert_eq!(
         response.total, 40,
         "a word no article holds leaves the common word to match"
+    );
+}
+
+/// Neighbouring query words earn more the closer they stand: side by side,
+/// within a few characters, within a clause, or not at all.
+#[test]
+fn closer_words_rank_higher() {
+    // Every body holds the same words; only where 竹子 stands differs.
+    let body = |before: usize| {
+        let mut sentences = vec!["今天好"; 4];
+        sentences.insert(before, "竹子");
+        let rest = sentences.join("。");
+        if before == 0 {
+            format!("熊猫{rest}。")
+        } else {
+            format!("熊猫。{rest}。")
+        }
+    };
+    let articles: Vec<Value> = [
+        ("side-by-side", 0),
+        ("near", 1),
+        ("within-clause", 2),
+        ("far", 4),
+    ]
+    .iter()
+    .map(|(id, before)| json!({"id": id, "title": "动物", "body": body(*before)}))
+    .collect();
+    let fixture = Fixture::of(&articles);
+    let response = fixture
+        .engine
+        .search(&SearchRequest {
+            query: "熊猫 竹子".into(),
+            collapse: false,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    assert_eq!(
+        ids(&response),
+        ["side-by-side", "near", "within-clause", "far"]
+    );
+    let scores: Vec<f32> = response.hits.iter().filter_map(|h| h.score).collect();
+    assert_eq!(scores.len(), 4, "relevance order gives scores");
+    assert!(
+        scores.windows(2).all(|pair| pair[0] > pair[1]),
+        "each step closer earns more: {scores:?}"
+    );
+}
+
+/// Two common words side by side (工作要求) match too when the rarer words
+/// find too few articles, and only side by side.
+#[test]
+fn common_words_side_by_side_match_where_rare_words_find_few() {
+    let mut articles: Vec<Value> = (0..30)
+        .map(|n| json!({"id": format!("n{n}"), "title": format!("简报第{n}期"), "body": "今天的工作很多，领导提出了新的要求。"}))
+        .collect();
+    articles.push(json!({"id": "rare", "title": "进展", "body": "第一项任务已经完成。"}));
+    articles
+        .push(json!({"id": "pair", "title": "通知", "body": "通知提出三项工作要求，务必落实。"}));
+    let fixture = Fixture::of(&articles);
+    let question = "第一项工作要求是什么？";
+    let response = fixture
+        .engine
+        .search(&SearchRequest {
+            query: question.into(),
+            collapse: false,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    let mut found = ids(&response);
+    found.sort();
+    assert_eq!(found, ["pair", "rare"], "工作 and 要求 apart do not match");
+    let explanation = fixture.engine.explain(question, None).expect("explain");
+    assert!(
+        explanation
+            .terms
+            .iter()
+            .any(|t| t.fields.contains("side by side") && t.terms == ["工作要求"]),
+        "{:?}",
+        explanation.terms
     );
 }
 
@@ -649,8 +728,9 @@ fn cli_json_and_listing() {
 }
 
 /// The dev questions of shared/eval/crud-qa over the CRUD news, through
-/// `search eval`: a regression guard at the figures measured when this was
-/// written (MRR@10 0.697, Recall@100 0.924; the README has the history).
+/// `search eval`: the targets of the query issue (MRR@10 ≥ 0.70, Recall@100
+/// ≥ 0.95; measured 0.707 and 0.952 on four fresh builds of the index, the
+/// README has the history).
 #[test]
 fn dev_questions_find_their_articles() {
     let shared = crate::util::shared();
@@ -679,13 +759,12 @@ fn dev_questions_find_their_articles() {
     let metrics: Value = serde_json::from_slice(&output.stdout).expect("JSON metrics");
     eprintln!("{metrics}");
     assert_eq!(metrics["queries"], 171);
-    // Segment layout varies run to run (ties), so the floors leave a little room.
     assert!(
-        metrics["mrr@10"].as_f64().unwrap_or(0.0) >= 0.68,
+        metrics["mrr@10"].as_f64().unwrap_or(0.0) >= 0.70,
         "{metrics}"
     );
     assert!(
-        metrics["recall@100"].as_f64().unwrap_or(0.0) >= 0.90,
+        metrics["recall@100"].as_f64().unwrap_or(0.0) >= 0.95,
         "{metrics}"
     );
     assert!(metrics["ndcg@10"].as_f64().is_some() && metrics["recall@10"].as_f64().is_some());

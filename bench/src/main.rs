@@ -348,16 +348,16 @@ fn tune(args: &Args) -> anyhow::Result<()> {
     let mut engine = Engine::open(&index, Analysis::default_shared())?;
     let mut results = Vec::new();
     // The CRUD news has no titles, so the title weight stays as it is.
-    for title_words in [2.0] {
-        for proximity in [0.5, 0.8, 1.0, 1.2] {
-            for coverage in [0.2, 0.3, 0.4, 0.6] {
-                for proximity_slop in [5, 6, 8] {
+    for proximity in [0.3, 0.5, 0.8] {
+        for proximity_slop in [10, 13, 16] {
+            for near in [0.0, 0.3, 0.5] {
+                for coverage in [0.3, 0.4] {
                     engine.weights = Weights {
-                        title_words,
-                        body_words: 1.0,
                         proximity,
-                        coverage,
                         proximity_slop,
+                        near,
+                        coverage,
+                        ..Weights::default()
                     };
                     let mut ranked = HashMap::new();
                     for (qid, query) in &queries {
@@ -374,15 +374,15 @@ fn tune(args: &Args) -> anyhow::Result<()> {
         }
     }
     results.sort_by(|a, b| b.0.mrr_at_10.total_cmp(&a.0.mrr_at_10));
-    println!("| title | proximity | coverage | slop | MRR@10 | Recall@100 |");
+    println!("| proximity | slop | near | coverage | MRR@10 | Recall@100 |");
     println!("|---|---|---|---|---|---|");
     for (metrics, w) in results.iter().take(10) {
         println!(
             "| {} | {} | {} | {} | {:.3} | {:.3} |",
-            w.title_words,
             w.proximity,
-            w.coverage,
             w.proximity_slop,
+            w.near,
+            w.coverage,
             metrics.mrr_at_10,
             metrics.recall_at_100
         );

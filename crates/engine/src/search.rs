@@ -725,7 +725,7 @@ fn words_held(article: &Article, terms: &[FieldTerms]) -> String {
         }
     };
     format!(
-        "holds {}; lacks {} (to match, an article holds at least one searched word that is not common, every required phrase, and passes the filters)",
+        "holds {}; lacks {} (to match, an article holds at least one searched word that is not common (or common words side by side, where listed), every required phrase, and passes the filters)",
         list(held),
         list(lacking)
     )

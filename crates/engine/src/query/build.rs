@@ -11,13 +11,14 @@ use std::ops::Bound;
 
 use chrono::{DateTime, FixedOffset};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::parse::{Clause, ParsedQuery, Scope};
+use super::proximity::{ProximityQuery, Window};
 use crate::analysis::{Analysis, char_tokens, fold, is_term_char, keyword};
 use crate::index::to_tantivy_date;
 use crate::schema::Fields;
@@ -28,11 +29,15 @@ use crate::schema::Fields;
 pub struct Weights {
     pub title_words: f32,
     pub body_words: f32,
+    /// Bonus for neighbouring query words standing close together.
     pub proximity: f32,
-    /// Bonus for articles holding most of the query's words.
-    pub coverage: f32,
     /// Characters between two query words still counted as "close".
     pub proximity_slop: u32,
+    /// Further bonus for neighbours within `near_slop` characters.
+    pub near: f32,
+    pub near_slop: u32,
+    /// Bonus for articles holding most of the query's words.
+    pub coverage: f32,
 }
 
 impl Default for Weights {
@@ -40,9 +45,11 @@ impl Default for Weights {
         Weights {
             title_words: 2.0,
             body_words: 1.0,
-            proximity: 0.8,
+            proximity: 0.5,
+            proximity_slop: 13,
+            near: 0.3,
+            near_slop: 5,
             coverage: 0.4,
-            proximity_slop: 6,
         }
     }
 }
@@ -235,6 +242,9 @@ impl Planner<'_> {
     /// for every match: beside rarer words it only counts in the proximity
     /// and coverage bonuses (tuned on the dev set: no loss at 0.2).
     const VERY_COMMON_WORD_SHARE: f64 = 0.2;
+    /// Rare words that find fewer articles than this cannot fill the first
+    /// hundred results: then common words side by side match too.
+    const FEW_ARTICLES: f64 = 100.0;
 
     /// The share of the articles whose body holds this word, and whether any
     /// article holds it as a word at all (title or body).
@@ -322,24 +332,45 @@ impl Planner<'_> {
                 w.coverage,
             ));
         }
-        // Neighbouring words close together in the body earn a bonus.
-        if w.proximity > 0.0 {
-            for pair in words.windows(2) {
-                if pair[0] == pair[1] {
-                    continue;
-                }
-                let offset = pair[0].chars().count();
-                let terms = vec![
-                    (0, Term::from_field_text(self.fields.body, &pair[0])),
-                    (offset, Term::from_field_text(self.fields.body, &pair[1])),
-                ];
+        // Neighbouring words close together in the body earn a bonus, the
+        // closer the larger. Two common words side by side (工作要求) can
+        // tell as much as a rare word: standing so, they score as a phrase,
+        // and where the rare words find too few articles to fill the first
+        // hundred, they match too.
+        let articles = self.searcher.num_docs() as f64;
+        let rare_reach = stats
+            .iter()
+            .filter(|(share, indexed)| *indexed && *share <= Self::COMMON_WORD_SHARE)
+            .map(|(share, _)| share * articles)
+            .fold(0.0, f64::max);
+        let widen = has_rare_word && rare_reach < Self::FEW_ARTICLES;
+        let mut side_by_side = Vec::new();
+        for pair in words.windows(2) {
+            if pair[0] == pair[1] {
+                continue;
+            }
+            // Only words of two characters or more: pairs like 7月 stand in
+            // most articles and are costly to find.
+            let is_common_pair = pair.iter().all(|word| {
+                let (share, indexed) =
+                    stats[unique.iter().position(|u| *u == word).expect("listed")];
+                indexed && share > Self::COMMON_WORD_SHARE && word.chars().count() >= 2
+            });
+            ranking.extend(self.proximity(pair, is_common_pair));
+            if is_common_pair {
                 ranking.push(boosted(
-                    Box::new(PhraseQuery::new_with_offset_and_slop(
-                        terms,
-                        w.proximity_slop,
-                    )),
-                    w.proximity,
+                    self.side_by_side(self.fields.title, pair),
+                    w.title_words,
                 ));
+                if widen {
+                    // Scored by the bonuses; here they only match.
+                    let either = any_of(vec![
+                        self.side_by_side(self.fields.title, pair),
+                        self.side_by_side(self.fields.body, pair),
+                    ]);
+                    matching.push(Box::new(ConstScoreQuery::new(either, 0.0)));
+                    side_by_side.push(pair.concat());
+                }
             }
         }
         let words: Vec<String> = unique.iter().map(|s| s.to_string()).collect();
@@ -354,6 +385,13 @@ impl Planner<'_> {
                 common,
             ));
         }
+        if !side_by_side.is_empty() {
+            terms.push((
+                "common words side by side (match too: the rarer words find under 100 articles)"
+                    .into(),
+                side_by_side,
+            ));
+        }
         match (matching.is_empty(), ranking.is_empty()) {
             (true, true) => None,
             (true, false) => Some(any_of(ranking)),
@@ -365,6 +403,46 @@ impl Planner<'_> {
                 (Occur::Should, any_of(ranking)),
             ]))),
         }
+    }
+
+    /// The bonus for a pair of neighbouring query words close together in
+    /// the body; side by side, a common pair also scores as a phrase would.
+    fn proximity(&self, pair: &[String], is_common_pair: bool) -> Option<Box<dyn Query>> {
+        let w = self.weights;
+        let windows = [
+            Window {
+                slop: w.proximity_slop,
+                weight: w.proximity,
+            },
+            Window {
+                slop: w.near_slop,
+                weight: w.near,
+            },
+            Window {
+                slop: 0,
+                weight: if is_common_pair { w.body_words } else { 0.0 },
+            },
+        ];
+        let query = ProximityQuery::new(
+            Term::from_field_text(self.fields.body, &pair[0]),
+            Term::from_field_text(self.fields.body, &pair[1]),
+            pair[0].chars().count() as u32,
+            &windows,
+        );
+        query
+            .has_windows()
+            .then(|| Box::new(query) as Box<dyn Query>)
+    }
+
+    /// Two words side by side, as in the query.
+    fn side_by_side(&self, field: Field, pair: &[String]) -> Box<dyn Query> {
+        Box::new(PhraseQuery::new_with_offset(vec![
+            (0, Term::from_field_text(field, &pair[0])),
+            (
+                pair[0].chars().count(),
+                Term::from_field_text(field, &pair[1]),
+            ),
+        ]))
     }
 
     /// Every word must appear in the scope (a `title:` or `body:` clause).
