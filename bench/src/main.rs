@@ -349,7 +349,7 @@ fn tune(args: &Args) -> anyhow::Result<()> {
     let mut results = Vec::new();
     // The CRUD news has no titles, so the title weight stays as it is.
     for proximity in [0.3, 0.5, 0.8] {
-        for proximity_slop in [10, 13, 16] {
+        for proximity_slop in [6, 10, 13, 16] {
             for near in [0.0, 0.3, 0.5] {
                 for coverage in [0.3, 0.4] {
                     engine.weights = Weights {
