@@ -344,7 +344,7 @@ impl Planner<'_> {
             .map(|(share, _)| share * articles)
             .fold(0.0, f64::max);
         let widen = has_rare_word && rare_reach < Self::FEW_ARTICLES;
-        let mut side_by_side = Vec::new();
+        let mut widening_pairs = Vec::new();
         for pair in words.windows(2) {
             if pair[0] == pair[1] {
                 continue;
@@ -369,7 +369,7 @@ impl Planner<'_> {
                         self.side_by_side(self.fields.body, pair),
                     ]);
                     matching.push(Box::new(ConstScoreQuery::new(either, 0.0)));
-                    side_by_side.push(pair.concat());
+                    widening_pairs.push(pair.concat());
                 }
             }
         }
@@ -385,11 +385,11 @@ impl Planner<'_> {
                 common,
             ));
         }
-        if !side_by_side.is_empty() {
+        if !widening_pairs.is_empty() {
             terms.push((
                 "common words side by side (match too: the rarer words find under 100 articles)"
                     .into(),
-                side_by_side,
+                widening_pairs,
             ));
         }
         match (matching.is_empty(), ranking.is_empty()) {

@@ -40,9 +40,7 @@ impl ProximityQuery {
             windows,
         }
     }
-}
 
-impl ProximityQuery {
     /// False when every window had zero weight: the query would add nothing.
     pub fn has_windows(&self) -> bool {
         !self.windows.is_empty()
