@@ -57,6 +57,17 @@ impl Fixture {
             engine,
         }
     }
+
+    /// A search by relevance, every reprint its own hit.
+    fn query(&self, text: &str) -> SearchResponse {
+        self.engine
+            .search(&SearchRequest {
+                query: text.into(),
+                collapse: false,
+                ..SearchRequest::default()
+            })
+            .expect("search")
+    }
 }
 
 fn run(request: SearchRequest) -> SearchResponse {
@@ -64,11 +75,7 @@ fn run(request: SearchRequest) -> SearchResponse {
 }
 
 fn query(text: &str) -> SearchResponse {
-    run(SearchRequest {
-        query: text.into(),
-        collapse: false,
-        ..SearchRequest::default()
-    })
+    fixture().query(text)
 }
 
 fn ids(response: &SearchResponse) -> Vec<&str> {
@@ -394,26 +401,23 @@ fn explain_shows_segmentation_and_why_an_article_matched() {
     );
 }
 
+/// `count` articles alike but for their number (n0, n1…): they make the
+/// words of `body` common.
+fn numbered_issues(count: usize, title: &str, body: &str) -> Vec<Value> {
+    (0..count)
+        .map(|n| json!({"id": format!("n{n}"), "title": format!("{title}第{n}期"), "body": body}))
+        .collect()
+}
+
 /// Common words (in more than 5% of the articles) rank what the rarer words
 /// find but do not widen the match; a word no article holds does not narrow
 /// it to nothing.
 #[test]
 fn common_words_rank_but_do_not_widen_the_match() {
-    let mut articles: Vec<Value> = (0..39)
-        .map(|n| json!({"id": format!("n{n}"), "title": format!("今日新闻第{n}期"), "body": "新闻报道了本地的天气情况。"}))
-        .collect();
+    let mut articles = numbered_issues(39, "今日新闻", "新闻报道了本地的天气情况。");
     articles.push(json!({"id": "panda", "title": "熊猫宝宝满月", "body": "动物园的熊猫宝宝满月了，新闻发布会上公布了这只可爱的熊猫宝宝的名字。"}));
     let fixture = Fixture::of(&articles);
-    let search = |text: &str| {
-        fixture
-            .engine
-            .search(&SearchRequest {
-                query: text.into(),
-                collapse: false,
-                ..SearchRequest::default()
-            })
-            .expect("search")
-    };
+    let search = |text: &str| fixture.query(text);
     let response = search("熊猫 新闻");
     assert_eq!(ids(&response), ["panda"], "新闻 is common: it only ranks");
     assert_eq!(response.total, 1);
@@ -455,14 +459,7 @@ fn closer_words_rank_higher() {
     .map(|(id, before)| json!({"id": id, "title": "动物", "body": body(*before)}))
     .collect();
     let fixture = Fixture::of(&articles);
-    let response = fixture
-        .engine
-        .search(&SearchRequest {
-            query: "熊猫 竹子".into(),
-            collapse: false,
-            ..SearchRequest::default()
-        })
-        .expect("search");
+    let response = fixture.query("熊猫 竹子");
     assert_eq!(
         ids(&response),
         ["side-by-side", "near", "within-clause", "far"]
@@ -479,22 +476,13 @@ fn closer_words_rank_higher() {
 /// find too few articles, and only side by side.
 #[test]
 fn common_words_side_by_side_match_where_rare_words_find_few() {
-    let mut articles: Vec<Value> = (0..30)
-        .map(|n| json!({"id": format!("n{n}"), "title": format!("简报第{n}期"), "body": "今天的工作很多，领导提出了新的要求。"}))
-        .collect();
+    let mut articles = numbered_issues(30, "简报", "今天的工作很多，领导提出了新的要求。");
     articles.push(json!({"id": "rare", "title": "进展", "body": "第一项任务已经完成。"}));
     articles
         .push(json!({"id": "pair", "title": "通知", "body": "通知提出三项工作要求，务必落实。"}));
     let fixture = Fixture::of(&articles);
     let question = "第一项工作要求是什么？";
-    let response = fixture
-        .engine
-        .search(&SearchRequest {
-            query: question.into(),
-            collapse: false,
-            ..SearchRequest::default()
-        })
-        .expect("search");
+    let response = fixture.query(question);
     let mut found = ids(&response);
     found.sort();
     assert_eq!(found, ["pair", "rare"], "工作 and 要求 apart do not match");
