@@ -36,11 +36,12 @@ TRANSPORT_BASE="${OPENSEARCH_TEST_TRANSPORT_BASE:-9300}"
 # build over each other nor pick the same free port before either node has bound it.
 LOCK_FILE="${TMPDIR:-/tmp}/xunwen-opensearch-cluster.lock"
 
-# Small heap; G1 with the distribution's occupancy settings so the real-memory circuit
-# breaker sees collected heap; netty without unsafe pooling (as the distribution does).
+# Small heap. C1 only (TieredStopAtLevel=1): a node starts in half the time on 2 cores
+# (for throughput figures pass OPENSEARCH_TEST_JAVA_OPTS=-XX:TieredStopAtLevel=4).
+# G1 with the distribution's occupancy settings, so the real-memory circuit breaker
+# sees collected heap; netty without unsafe pooling, as in the distribution; log4j
+# left running until the node has closed (TestNode's shutdown hook stops it).
 # shellcheck disable=SC2054 # the comma in SPI,COMPAT is part of one option
-# C1 only (TieredStopAtLevel=1): a node starts in half the time on 2 cores; for
-# throughput figures pass OPENSEARCH_TEST_JAVA_OPTS=-XX:TieredStopAtLevel=4.
 JVM_OPTS=(
   -Xms256m -Xmx512m -XX:TieredStopAtLevel=1
   -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30
@@ -295,6 +296,8 @@ cmd_stop() {
       say "node-$i (pid $pid) still up after ${STOP_TIMEOUT}s, sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       while is_our_node "$pid" "$i"; do sleep 0.1; done
+      # A class archive cut short is no use.
+      rm -f "$DIR/node-$i/tmp/classes.jsa"
     fi
   done
   rm -f "$DIR"/node-*.pid

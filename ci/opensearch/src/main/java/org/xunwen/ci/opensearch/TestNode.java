@@ -53,7 +53,18 @@ public final class TestNode {
 
     private TestNode() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            // Whatever fails before or while starting ends the JVM, so cluster.sh sees it exit.
+            System.err.println("TestNode: node failed");
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Map<String, String> opts = new LinkedHashMap<>();
         Settings.Builder extra = Settings.builder();
         for (int i = 0; i < args.length; i++) {
@@ -135,12 +146,7 @@ public final class TestNode {
             }
         }, "test-node-shutdown"));
 
-        try {
-            node.start();
-        } catch (Throwable t) {
-            log.error("node failed to start", t);
-            System.exit(1);
-        }
+        node.start();
         log.info("test node [{}] started: http 127.0.0.1:{}, transport 127.0.0.1:{}",
             opts.get("name"), opts.get("http-port"), opts.get("transport-port"));
         // OpenSearch's own threads are daemons: this non-daemon main thread keeps the JVM alive.
