@@ -9,12 +9,27 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CLUSTER="$HERE/cluster.sh"
-DIR="${1:-$(mktemp -d "${TMPDIR:-/tmp}/xunwen-os-smoke.XXXXXX")}"
+if [[ $# -ge 1 ]]; then
+  DIR="$1"
+  OWN_DIR=0
+else
+  DIR="$(mktemp -d "${TMPDIR:-/tmp}/xunwen-os-smoke.XXXXXX")"
+  OWN_DIR=1
+fi
 PASSED=0
 FAILED=0
 
-# The cluster never outlives this script.
-trap 'bash "$CLUSTER" stop "$DIR" >/dev/null 2>&1 || true' EXIT
+# The cluster never outlives this script; a temporary DIR goes too unless a check
+# failed, when its node logs are worth reading.
+finish() {
+  bash "$CLUSTER" stop "$DIR" >/dev/null 2>&1 || true
+  if ((OWN_DIR)) && ((FAILED == 0)) && ((PASSED > 0)); then
+    rm -rf "$DIR"
+  else
+    echo "cluster directory and node logs: $DIR"
+  fi
+}
+trap finish EXIT
 
 check() { # check NAME COMMAND...: run COMMAND, count and report the result
   local name="$1"
@@ -62,7 +77,12 @@ sys.exit(0 if len(nodes) == 3 and all(
 
 echo "== start 3 nodes in $DIR"
 t=$(now)
-URL="$(bash "$CLUSTER" start "$DIR" 3)"
+if ! URL="$(bash "$CLUSTER" start "$DIR" 3)"; then
+  FAILED=1
+  echo "FAIL start 3 nodes"
+  echo "$PASSED passed, $FAILED failed"
+  exit 1
+fi
 echo "started in $(since "$t") s: $URL"
 check "health green with 3 nodes" health_is green 3
 check "HTTP is netty4 on 127.0.0.1 on every node" http_is_loopback_netty4
