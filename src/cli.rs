@@ -117,6 +117,16 @@ pub enum Command {
         /// Write the TREC run file here.
         #[arg(long)]
         run: Option<PathBuf>,
+        /// Rank only each query's own candidates: JSON Lines (or .gz) with
+        /// the query id in `pool` and the article id in `id`.
+        #[arg(long)]
+        pools: Option<PathBuf>,
+        /// Grades at or above this count as relevant.
+        #[arg(long, default_value_t = 1)]
+        relevant_grade: u32,
+        /// MAP and P@5 over the judged articles only (LeCaRD's protocol).
+        #[arg(long)]
+        condensed: bool,
         #[arg(long)]
         json: bool,
     },
@@ -253,10 +263,34 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             queries,
             qrels,
             run,
+            pools,
+            relevant_grade,
+            condensed,
             json,
         } => {
-            let engine = open_engine(&index.dir)?;
-            run_eval(&engine, &queries, &qrels, run.as_deref(), json)
+            let mut engine = open_engine(&index.dir)?;
+            let protocol = eval::Protocol {
+                relevant_grade,
+                condensed,
+            };
+            let pools = match pools {
+                Some(path) => Some(read_pools(&path)?),
+                None => None,
+            };
+            if let Some(pools) = &pools {
+                // A pool is ranked whole, however large.
+                let largest = pools.values().map(Vec::len).max().unwrap_or(0);
+                engine.limits.max_page_size = engine.limits.max_page_size.max(largest);
+            }
+            run_eval(
+                &engine,
+                &queries,
+                &qrels,
+                pools.as_ref(),
+                &protocol,
+                run.as_deref(),
+                json,
+            )
         }
     }
 }
@@ -292,10 +326,25 @@ fn invalid(error: EngineError) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(INVALID_QUERY))
 }
 
+fn read_pools(path: &std::path::Path) -> anyhow::Result<eval::Pools> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let reader: Box<dyn std::io::BufRead> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+            file,
+        )))
+    } else {
+        Box::new(std::io::BufReader::new(file))
+    };
+    eval::parse_pools(reader).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 fn run_eval(
     engine: &Engine,
     queries: &std::path::Path,
     qrels: &std::path::Path,
+    pools: Option<&eval::Pools>,
+    protocol: &eval::Protocol,
     run_file: Option<&std::path::Path>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -307,7 +356,16 @@ fn run_eval(
     let mut ranked = std::collections::HashMap::new();
     let mut run_lines = String::new();
     for (qid, query) in &queries {
-        let groups = eval::ranked_groups(engine, query)?;
+        let pool = match pools {
+            Some(pools) => Some(
+                pools
+                    .get(qid)
+                    .with_context(|| format!("query {qid} has no pool"))?
+                    .as_slice(),
+            ),
+            None => None,
+        };
+        let groups = eval::ranked_groups(engine, query, pool)?;
         // The run file lists each hit followed by the reprints collapsed into it.
         for (rank, id) in groups.iter().flatten().enumerate() {
             run_lines.push_str(&format!(
@@ -323,7 +381,7 @@ fn run_eval(
         .into_iter()
         .filter(|(qid, _)| asked.contains(qid))
         .collect();
-    let metrics = eval::score_run(&relevant, &ranked);
+    let metrics = eval::score_run(&relevant, &ranked, protocol);
     if let Some(path) = run_file {
         std::fs::write(path, run_lines)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -332,12 +390,15 @@ fn run_eval(
         println!("{}", serde_json::to_string(&metrics)?);
     } else {
         println!(
-            "queries {} | MRR@10 {:.3} | nDCG@10 {:.3} | Recall@10 {:.3} | Recall@100 {:.3}",
+            "queries {} | MRR@10 {:.3} | nDCG@10 {:.3} | nDCG@30 {:.3} | Recall@10 {:.3} | Recall@100 {:.3} | MAP {:.3} | P@5 {:.3}",
             metrics.queries,
             metrics.mrr_at_10,
             metrics.ndcg_at_10,
+            metrics.ndcg_at_30,
             metrics.recall_at_10,
-            metrics.recall_at_100
+            metrics.recall_at_100,
+            metrics.map,
+            metrics.p_at_5
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@ use std::fmt::Write;
 use std::io::IsTerminal;
 
 use xunwen_engine::SearchResponse;
+use xunwen_engine::query::plan::{Condition, TextFields, TextPlan};
 use xunwen_engine::search::Explanation;
 
 /// Colour only on a terminal, and never when NO_COLOR is set.
@@ -95,18 +96,131 @@ pub fn listing(response: &SearchResponse, colour: bool) -> String {
     out
 }
 
+fn fields_name(fields: TextFields) -> &'static str {
+    match fields {
+        TextFields::TitleAndBody => "title and body",
+        TextFields::Title => "title",
+        TextFields::Body => "body",
+    }
+}
+
+fn condition(clause: &Condition) -> String {
+    match clause {
+        Condition::Phrase { text, fields } => format!("\"{text}\" in {}", fields_name(*fields)),
+        Condition::AllWords { words, fields } => {
+            format!(
+                "every word of {} in {}",
+                words.join(" "),
+                fields_name(*fields)
+            )
+        }
+        Condition::Text(text) => {
+            let words: Vec<&str> = text.words.iter().map(|w| w.text.as_str()).collect();
+            format!("any of {}", words.join(" "))
+        }
+        Condition::Keyword { field, value } => format!("{field:?} = {value}").to_lowercase(),
+        Condition::Published { from, to } => {
+            let date = |d: &Option<chrono::DateTime<chrono::FixedOffset>>| {
+                d.map_or("*".to_string(), |d| d.format("%Y-%m-%d %H:%M").to_string())
+            };
+            format!("published {} — {}", date(from), date(to))
+        }
+        Condition::Ids(ids) => format!("one of {} articles", ids.len()),
+        Condition::AnyOf(conditions) => conditions
+            .iter()
+            .map(condition)
+            .collect::<Vec<_>>()
+            .join(" OR "),
+        Condition::Nothing => "nothing (a clause with no searchable text)".into(),
+    }
+}
+
+fn text_plan(out: &mut String, text: &TextPlan) {
+    let _ = writeln!(
+        out,
+        "类型 kind:      {:?} (title ×{}, body ×{}; an article matches with {} of the matching words)",
+        text.kind, text.title_weight, text.body_weight, text.minimum_match
+    );
+    let _ = writeln!(out, "词 words:");
+    for word in &text.words {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<12} {:<10} in {:>7} articles, weight {}",
+            word.text,
+            format!("{:?}", word.class).to_lowercase(),
+            format!("{:?}", word.role).to_lowercase(),
+            word.document_frequency,
+            word.weight
+        );
+    }
+    for span in &text.spans {
+        let _ = writeln!(
+            out,
+            "片段 span:      \"{}\" as exact characters, weight {}",
+            span.text, span.weight
+        );
+    }
+    for pair in &text.pairs {
+        let windows: Vec<String> = pair
+            .windows
+            .iter()
+            .map(|w| {
+                if w.slop == 0 {
+                    format!("side by side {}", w.weight)
+                } else {
+                    format!("within {} characters {}", w.slop, w.weight)
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "词对 pair:      {} + {}: {}{}{}",
+            pair.first,
+            pair.second,
+            windows.join(", "),
+            if pair.title_weight > 0.0 {
+                format!(", side by side in the title {}", pair.title_weight)
+            } else {
+                String::new()
+            },
+            if pair.widening { " (also matches)" } else { "" }
+        );
+    }
+    if let Some(coverage) = &text.coverage {
+        let _ = writeln!(
+            out,
+            "覆盖 coverage:  {} of {} ({}), weight {}",
+            coverage.minimum,
+            coverage.words.len(),
+            coverage.words.join(" "),
+            coverage.weight
+        );
+    }
+}
+
 pub fn explanation(explanation: &Explanation) -> String {
     let mut out = String::new();
+    let plan = &explanation.plan;
     let _ = writeln!(out, "查询 query:     {}", explanation.query);
     let _ = writeln!(out, "归一 folded:    {}", explanation.folded);
     let _ = writeln!(out, "分词 segmented: {}", explanation.segmented.join(" / "));
-    for clause in &explanation.clauses {
-        let _ = writeln!(out, "子句 clause:    {clause}");
+    if let Some(text) = &plan.text {
+        text_plan(&mut out, text);
+        if !plan.text_required {
+            let _ = writeln!(
+                out,
+                "                (the words only rank: the conditions below say what matches)"
+            );
+        }
     }
-    for terms in &explanation.terms {
-        let _ = writeln!(out, "字段 {}: {}", terms.fields, terms.terms.join(", "));
+    for required in &plan.required {
+        let _ = writeln!(out, "必须 required:  {}", condition(required));
     }
-    for ignored in &explanation.ignored {
+    for excluded in &plan.excluded {
+        let _ = writeln!(out, "排除 excluded:  {}", condition(excluded));
+    }
+    let _ = writeln!(out, "排序 sort:      {:?}", plan.sort);
+    for ignored in &plan.ignored {
         let _ = writeln!(out, "已忽略 ignored: {ignored}");
     }
     if let Some(article) = &explanation.article {
@@ -124,7 +238,23 @@ pub fn explanation(explanation: &Explanation) -> String {
                 .map(|s| format!(", score {s:.3}"))
                 .unwrap_or_default()
         );
-        let _ = writeln!(out, "{}", article.detail);
+        if article.matched {
+            let _ = writeln!(out, "{}", article.detail);
+        } else {
+            let list = |words: &[String]| {
+                if words.is_empty() {
+                    "-".to_string()
+                } else {
+                    words.join(", ")
+                }
+            };
+            let _ = writeln!(
+                out,
+                "holds {}; lacks {} (to match, an article holds a matching word, every required condition, and no excluded one)",
+                list(&article.held),
+                list(&article.lacking)
+            );
+        }
     }
     out
 }

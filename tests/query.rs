@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use xunwen_engine::analysis::Analysis;
+use xunwen_engine::query::plan::Role;
 use xunwen_engine::search::{SearchParams, Sort};
 use xunwen_engine::{Engine, EngineError, SearchRequest, SearchResponse};
 
@@ -380,11 +381,12 @@ fn explain_shows_segmentation_and_why_an_article_matched() {
         .explain("長江 防汛", Some("drill"))
         .expect("explain");
     assert_eq!(explanation.folded, "长江 防汛");
+    let text = explanation.plan.text.as_ref().expect("plain words");
     assert!(
-        explanation
-            .terms
+        text.words
             .iter()
-            .any(|t| t.terms.contains(&"防汛".to_string()))
+            .any(|w| w.text == "防汛" && w.role == Role::Matches),
+        "{text:?}"
     );
     let article = explanation.article.expect("article explanation");
     assert!(article.matched && article.score.unwrap_or(0.0) > 0.0);
@@ -394,11 +396,7 @@ fn explain_shows_segmentation_and_why_an_article_matched() {
         .expect("explain");
     let article = explanation.article.expect("article");
     assert!(!article.matched);
-    assert!(
-        article.detail.contains("lacks 台风"),
-        "why it did not match: {}",
-        article.detail
-    );
+    assert_eq!(article.lacking, ["台风"], "why it did not match: {article:?}");
 }
 
 /// `count` articles alike but for their number (n0, n1…): they make the
@@ -487,14 +485,14 @@ fn common_words_side_by_side_match_where_rare_words_find_few() {
     found.sort();
     assert_eq!(found, ["pair", "rare"], "工作 and 要求 apart do not match");
     let explanation = fixture.engine.explain(question, None).expect("explain");
-    assert!(
-        explanation
-            .terms
-            .iter()
-            .any(|t| t.fields.contains("side by side") && t.terms == ["工作要求"]),
-        "{:?}",
-        explanation.terms
-    );
+    let text = explanation.plan.text.expect("plain words");
+    let widening: Vec<String> = text
+        .pairs
+        .iter()
+        .filter(|p| p.widening)
+        .map(|p| format!("{}{}", p.first, p.second))
+        .collect();
+    assert_eq!(widening, ["工作要求"], "{:?}", text.pairs);
 }
 
 /// TESTPLAN 17: broken syntax gives a useful result and says what was ignored.

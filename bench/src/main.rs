@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use xunwen_engine::analysis::Analysis;
-use xunwen_engine::query::build::Weights;
+use xunwen_engine::query::planner::Weights;
 use xunwen_engine::{Engine, SearchRequest, eval};
 use xunwen_indexer::extract::Event;
 use xunwen_indexer::walk::{collect_files, read_file};
@@ -317,7 +317,7 @@ fn bench_queries(shared: &Path, analysis: &Analysis) -> anyhow::Result<Vec<Strin
     }
     let mut queries = questions.clone();
     for (i, question) in questions.iter().enumerate() {
-        let words = xunwen_engine::query::build::content_words(analysis, question);
+        let words = xunwen_engine::query::planner::content_words(analysis, question);
         let take = 1 + i % 3;
         if words.len() >= take {
             queries.push(words[..take].join(" "));
@@ -361,9 +361,9 @@ fn tune(args: &Args) -> anyhow::Result<()> {
                     };
                     let mut ranked = HashMap::new();
                     for (qid, query) in &queries {
-                        ranked.insert(qid.clone(), eval::ranked_groups(&engine, query)?);
+                        ranked.insert(qid.clone(), eval::ranked_groups(&engine, query, None)?);
                     }
-                    let metrics = eval::score_run(&relevant, &ranked);
+                    let metrics = eval::score_run(&relevant, &ranked, &eval::Protocol::default());
                     eprintln!(
                         "{:?}: {:.4} {:.4}",
                         engine.weights, metrics.mrr_at_10, metrics.recall_at_100

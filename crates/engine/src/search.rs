@@ -20,8 +20,22 @@ use crate::article::{Article, simhash_distance};
 use crate::error::EngineError;
 use crate::facets::{Budgeted, FacetCollector, Facets};
 use crate::index::NewsIndex;
-use crate::query::build::{Filters, Planner, Weights, content_words};
+use crate::query::compile::compile;
 use crate::query::parse::{MAX_QUERY_CHARS, parse};
+use crate::query::plan::Plan;
+use crate::query::planner::{Planner, Weights, content_words};
+use crate::query::stats::IndexStatistics;
+
+/// Filters given as explicit parameters, beside the query string.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub from: Option<DateTime<FixedOffset>>,
+    pub to: Option<DateTime<FixedOffset>>,
+    pub source: Option<String>,
+    pub category: Option<String>,
+    /// Only these articles (a candidate pool to rank).
+    pub ids: Option<Arc<[String]>>,
+}
 use crate::snippet::{Highlighter, Snippet};
 
 /// Firm limits on what one request may ask for.
@@ -180,6 +194,7 @@ impl SearchParams {
                 to,
                 source: self.source.clone().filter(|s| !s.trim().is_empty()),
                 category: self.category.clone().filter(|s| !s.trim().is_empty()),
+                ids: None,
             },
             sort: self
                 .sort
@@ -261,25 +276,22 @@ pub struct Explanation {
     pub query: String,
     pub folded: String,
     pub segmented: Vec<String>,
-    pub clauses: Vec<String>,
-    pub ignored: Vec<String>,
-    pub terms: Vec<FieldTerms>,
+    pub plan: Plan,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub article: Option<ArticleExplanation>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct FieldTerms {
-    pub fields: String,
-    pub terms: Vec<String>,
-}
-
+/// Why one article matched (its score, taken apart) or did not (the
+/// searched words it holds and lacks).
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleExplanation {
     pub id: String,
     pub matched: bool,
     pub score: Option<f32>,
+    /// tantivy's account of the score, as JSON.
     pub detail: String,
+    pub held: Vec<String>,
+    pub lacking: Vec<String>,
 }
 
 /// Two SimHashes this close are reprints of one story.
@@ -386,17 +398,11 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
         self.check(request)?;
-        let parsed = parse(&request.query);
         let searcher = self.reader.searcher();
-        let planner = Planner {
-            fields: self.index.fields(),
-            analysis: &self.analysis,
-            weights: self.weights,
-            searcher: &searcher,
-        };
-        let plan = planner.plan(&parsed, &request.filters);
-        let mut response = SearchResponse::empty(request, parsed.ignored.clone());
-        if plan.is_empty {
+        let plan = self.plan(&searcher, &request.query, &request.filters, request.sort);
+        let query = compile(&plan, self.index.fields());
+        let mut response = SearchResponse::empty(request, plan.ignored.clone());
+        if plan.is_empty() {
             response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
             return Ok(response);
         }
@@ -416,7 +422,7 @@ impl Engine {
                 let top = TopDocs::with_limit(window).order_by_score();
                 let (hits, total, facets) = run(
                     &searcher,
-                    plan.query.as_ref(),
+                    query.as_ref(),
                     (top, Count, facets),
                     deadline,
                     &partial,
@@ -433,7 +439,7 @@ impl Engine {
                     .order_by_fast_field::<tantivy::DateTime>("published", order);
                 let (hits, total, facets) = run(
                     &searcher,
-                    plan.query.as_ref(),
+                    query.as_ref(),
                     (top, Count, facets),
                     deadline,
                     &partial,
@@ -465,7 +471,7 @@ impl Engine {
                 );
                 let (hits, total, facets) = run(
                     &searcher,
-                    plan.query.as_ref(),
+                    query.as_ref(),
                     (top, Count, facets),
                     deadline,
                     &partial,
@@ -498,6 +504,20 @@ impl Engine {
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
+    }
+
+    /// How a query is searched, on this searcher's statistics.
+    fn plan(&self, searcher: &Searcher, query: &str, filters: &Filters, sort: Sort) -> Plan {
+        let statistics = IndexStatistics {
+            searcher,
+            fields: self.index.fields(),
+        };
+        let planner = Planner {
+            analysis: &self.analysis,
+            statistics: &statistics,
+            weights: self.weights,
+        };
+        planner.plan(&parse(query), filters, sort)
     }
 
     fn hit(
@@ -653,48 +673,40 @@ impl Engine {
 
     /// How a query is understood and, for an article id, why it matches or not.
     pub fn explain(&self, query: &str, id: Option<&str>) -> Result<Explanation, EngineError> {
-        let parsed = parse(query);
         let searcher = self.reader.searcher();
-        let planner = Planner {
-            fields: self.index.fields(),
-            analysis: &self.analysis,
-            weights: self.weights,
-            searcher: &searcher,
-        };
-        let plan = planner.plan(&parsed, &Filters::default());
+        let plan = self.plan(&searcher, query, &Filters::default(), Sort::Relevance);
+        let compiled = compile(&plan, self.index.fields());
         let mut explanation = Explanation {
             query: query.to_string(),
             folded: fold(query),
             segmented: self.analysis.query_words(query),
-            clauses: parsed.clauses.iter().map(|c| format!("{c:?}")).collect(),
-            ignored: parsed.ignored.clone(),
-            terms: plan
-                .terms
-                .iter()
-                .map(|(fields, terms)| FieldTerms {
-                    fields: fields.clone(),
-                    terms: terms.clone(),
-                })
-                .collect(),
+            plan,
             article: None,
         };
         if let Some(id) = id {
             let Some((address, article)) = self.index.find(&searcher, id)? else {
                 return Err(EngineError::NotFound(id.to_string()));
             };
-            explanation.article = Some(match plan.query.explain(&searcher, address) {
+            explanation.article = Some(match compiled.explain(&searcher, address) {
                 Ok(detail) => ArticleExplanation {
                     id: id.to_string(),
                     matched: true,
                     score: Some(detail.value()),
                     detail: detail.to_pretty_json(),
+                    held: Vec::new(),
+                    lacking: Vec::new(),
                 },
-                Err(_) => ArticleExplanation {
-                    id: id.to_string(),
-                    matched: false,
-                    score: None,
-                    detail: words_held(&article, &explanation.terms),
-                },
+                Err(_) => {
+                    let (held, lacking) = words_held(&article, &explanation.plan);
+                    ArticleExplanation {
+                        id: id.to_string(),
+                        matched: false,
+                        score: None,
+                        detail: String::new(),
+                        held,
+                        lacking,
+                    }
+                }
             });
         }
         Ok(explanation)
@@ -702,33 +714,17 @@ impl Engine {
 }
 
 /// Which of the searched words an article holds and lacks: why it did not match.
-fn words_held(article: &Article, terms: &[FieldTerms]) -> String {
+fn words_held(article: &Article, plan: &Plan) -> (Vec<String>, Vec<String>) {
     let text = fold(&format!("{}\n{}", article.title, article.body));
-    let mut words: Vec<&String> = Vec::new();
-    for word in terms.iter().flat_map(|t| &t.terms) {
-        if !words.contains(&word) {
-            words.push(word);
+    let mut words: Vec<String> = Vec::new();
+    for word in plan.text.iter().flat_map(|t| &t.words).map(|w| &w.text) {
+        if !words.contains(word) {
+            words.push(word.clone());
         }
     }
-    let (held, lacking): (Vec<&String>, Vec<&String>) = words
+    words
         .into_iter()
-        .partition(|word| text.contains(word.as_str()));
-    let list = |words: Vec<&String>| {
-        if words.is_empty() {
-            "-".to_string()
-        } else {
-            words
-                .iter()
-                .map(|w| w.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
-    format!(
-        "holds {}; lacks {} (to match, an article holds at least one searched word that is not common (or common words side by side, where listed), every required phrase, and passes the filters)",
-        list(held),
-        list(lacking)
-    )
+        .partition(|word| text.contains(word.as_str()))
 }
 
 type Collected<T> = (T, usize, Option<Facets>);

@@ -1,5 +1,12 @@
-//! The query language and how it becomes a tantivy query.
+//! The query language and how it is searched: parse, plan, compile.
+//!
+//! ```text
+//! query text -> parse -> ParsedQuery -> planner (+ term statistics) -> Plan -> compile -> tantivy Query
+//! ```
 
-pub mod build;
+pub mod compile;
 pub mod parse;
+pub mod plan;
+pub mod planner;
 pub mod proximity;
+pub mod stats;

@@ -9,13 +9,7 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-/// One window: the characters allowed between the two words (beyond where
-/// the second would start right after the first), and the weight of a match.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Window {
-    pub slop: u32,
-    pub weight: f32,
-}
+use super::plan::Window;
 
 /// Matches articles where `second` stands within the widest window of
 /// `offset` characters after `first` (or as near before it).

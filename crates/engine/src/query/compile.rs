@@ -1,0 +1,290 @@
+//! One step from a [`Plan`] to tantivy queries: word terms in title and
+//! body, exact runs of the character view, the proximity bonus, filters.
+
+use std::ops::Bound;
+
+use chrono::{DateTime, FixedOffset};
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::plan::{
+    Condition, KeywordField, Plan, PlannedPair, Role, TextFields, TextPlan, WordClass,
+};
+use super::proximity::ProximityQuery;
+use crate::analysis::char_tokens;
+use crate::index::to_tantivy_date;
+use crate::schema::Fields;
+
+/// Turns a plan into the query to run.
+pub fn compile(plan: &Plan, fields: &Fields) -> Box<dyn Query> {
+    if plan.is_empty() {
+        return Box::new(EmptyQuery);
+    }
+    let compiler = Compiler { fields };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(text) = plan.text.as_ref().filter(|t| !t.is_empty()) {
+        let occur = if plan.text_required {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        clauses.push((occur, compiler.text(text)));
+    }
+    for condition in &plan.required {
+        clauses.push((Occur::Must, compiler.condition(condition)));
+    }
+    for condition in &plan.excluded {
+        clauses.push((Occur::MustNot, compiler.condition(condition)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+struct Compiler<'a> {
+    fields: &'a Fields,
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    if (weight - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, weight))
+    }
+}
+
+fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, 0.0))
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match queries.len() {
+        0 => Box::new(EmptyQuery),
+        1 => queries.into_iter().next().expect("one query"),
+        _ => Box::new(BooleanQuery::new(
+            queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+        )),
+    }
+}
+
+/// An exact run of characters in a character-view field.
+fn chars_phrase(field: Field, text: &str) -> Option<Box<dyn Query>> {
+    let tokens = char_tokens(text);
+    match tokens.as_slice() {
+        [] => None,
+        [only] => Some(term_query(field, &only.text)),
+        _ => {
+            let first = tokens[0].position;
+            let terms = tokens
+                .iter()
+                .map(|t| (t.position - first, Term::from_field_text(field, &t.text)))
+                .collect();
+            Some(Box::new(PhraseQuery::new_with_offset(terms)))
+        }
+    }
+}
+
+/// Two words side by side, as in the query.
+fn side_by_side(field: Field, pair: &PlannedPair) -> Box<dyn Query> {
+    Box::new(PhraseQuery::new_with_offset(vec![
+        (0, Term::from_field_text(field, &pair.first)),
+        (
+            pair.first.chars().count(),
+            Term::from_field_text(field, &pair.second),
+        ),
+    ]))
+}
+
+impl Compiler<'_> {
+    fn chars_fields(&self, fields: TextFields) -> Vec<Field> {
+        match fields {
+            TextFields::Title => vec![self.fields.title_chars],
+            TextFields::Body => vec![self.fields.body_chars],
+            TextFields::TitleAndBody => vec![self.fields.title_chars, self.fields.body_chars],
+        }
+    }
+
+    fn keyword_field(&self, field: KeywordField) -> Field {
+        match field {
+            KeywordField::Source => self.fields.source,
+            KeywordField::Category => self.fields.category,
+            KeywordField::Author => self.fields.author,
+        }
+    }
+
+    fn phrase(&self, text: &str, fields: TextFields) -> Box<dyn Query> {
+        any_of(
+            self.chars_fields(fields)
+                .into_iter()
+                .filter_map(|field| chars_phrase(field, text))
+                .collect(),
+        )
+    }
+
+    /// Scored plain words: the matching part decides which articles match,
+    /// the ranking part adds to their scores.
+    fn text(&self, text: &TextPlan) -> Box<dyn Query> {
+        let f = self.fields;
+        let mut matching: Vec<Box<dyn Query>> = Vec::new();
+        let mut ranking: Vec<Box<dyn Query>> = Vec::new();
+        for word in &text.words {
+            let clauses = match word.role {
+                Role::Matches => &mut matching,
+                Role::Ranks => &mut ranking,
+                Role::Proximity => continue,
+            };
+            let weighted = |field_weight: f32| field_weight * word.weight;
+            if word.class == WordClass::Characters {
+                // Phrases of characters: what jieba made of the text is unknown.
+                if word.text.chars().count() >= 2 {
+                    for (field, weight) in [
+                        (f.title_chars, text.title_weight),
+                        (f.body_chars, text.body_weight),
+                    ] {
+                        clauses.extend(
+                            chars_phrase(field, &word.text).map(|q| boosted(q, weighted(weight))),
+                        );
+                    }
+                } else {
+                    clauses.push(boosted(
+                        term_query(f.title_chars, &word.text),
+                        weighted(text.title_weight),
+                    ));
+                    clauses.push(boosted(
+                        term_query(f.body_chars, &word.text),
+                        weighted(text.body_weight),
+                    ));
+                }
+            } else {
+                clauses.push(boosted(
+                    term_query(f.title, &word.text),
+                    weighted(text.title_weight),
+                ));
+                clauses.push(boosted(
+                    term_query(f.body, &word.text),
+                    weighted(text.body_weight),
+                ));
+            }
+        }
+        if let Some(coverage) = &text.coverage {
+            let body_terms: Vec<Box<dyn Query>> = coverage
+                .words
+                .iter()
+                .map(|word| term_query(f.body, word))
+                .collect();
+            ranking.push(boosted(
+                Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                    body_terms,
+                    coverage.minimum,
+                )),
+                coverage.weight,
+            ));
+        }
+        for pair in &text.pairs {
+            if !pair.windows.is_empty() {
+                ranking.push(Box::new(ProximityQuery::new(
+                    Term::from_field_text(f.body, &pair.first),
+                    Term::from_field_text(f.body, &pair.second),
+                    pair.first.chars().count() as u32,
+                    &pair.windows,
+                )));
+            }
+            if pair.title_weight > 0.0 {
+                ranking.push(boosted(side_by_side(f.title, pair), pair.title_weight));
+            }
+            if pair.widening {
+                // Scored by the bonuses; here they only match.
+                let either = any_of(vec![
+                    side_by_side(f.title, pair),
+                    side_by_side(f.body, pair),
+                ]);
+                matching.push(Box::new(ConstScoreQuery::new(either, 0.0)));
+            }
+        }
+        for span in &text.spans {
+            for (field, weight) in [
+                (f.title_chars, text.title_weight),
+                (f.body_chars, text.body_weight),
+            ] {
+                ranking.extend(
+                    chars_phrase(field, &span.text).map(|q| boosted(q, weight * span.weight)),
+                );
+            }
+        }
+        match (matching.is_empty(), ranking.is_empty()) {
+            (true, _) => any_of(ranking),
+            (false, true) => any_of(matching),
+            // Articles the matching words find get every score they had;
+            // those holding only ranking words are never visited.
+            (false, false) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, any_of(matching)),
+                (Occur::Should, any_of(ranking)),
+            ])),
+        }
+    }
+
+    fn condition(&self, condition: &Condition) -> Box<dyn Query> {
+        match condition {
+            Condition::Phrase { text, fields } => self.phrase(text, *fields),
+            Condition::AllWords { words, fields } => {
+                let (word_field, chars_field) = match fields {
+                    TextFields::Title => (self.fields.title, self.fields.title_chars),
+                    _ => (self.fields.body, self.fields.body_chars),
+                };
+                Box::new(BooleanQuery::new(
+                    words
+                        .iter()
+                        .map(|word| {
+                            let mut either = vec![term_query(word_field, word)];
+                            either.extend(chars_phrase(chars_field, word));
+                            (Occur::Must, any_of(either))
+                        })
+                        .collect(),
+                ))
+            }
+            Condition::Text(text) => self.text(text),
+            // Filters say what matches, never how well.
+            Condition::Keyword { field, value } => {
+                unscored(term_query(self.keyword_field(*field), value))
+            }
+            Condition::Published { from, to } => {
+                unscored(date_range(self.fields.published, *from, *to))
+            }
+            Condition::Ids(ids) => {
+                let terms = ids
+                    .iter()
+                    .map(|id| Term::from_field_text(self.fields.id, id));
+                unscored(Box::new(TermSetQuery::new(terms)))
+            }
+            Condition::AnyOf(conditions) => {
+                any_of(conditions.iter().map(|c| self.condition(c)).collect())
+            }
+            Condition::Nothing => Box::new(EmptyQuery),
+        }
+    }
+}
+
+fn date_range(
+    field: Field,
+    from: Option<DateTime<FixedOffset>>,
+    to: Option<DateTime<FixedOffset>>,
+) -> Box<dyn Query> {
+    let bound = |date: Option<DateTime<FixedOffset>>| match date {
+        Some(date) => Bound::Included(Term::from_field_date(field, to_tantivy_date(date))),
+        None => Bound::Unbounded,
+    };
+    // tantivy panics on a range open at both ends; such a range limits nothing.
+    if from.is_none() && to.is_none() {
+        return Box::new(AllQuery);
+    }
+    Box::new(RangeQuery::new(bound(from), bound(to)))
+}
