@@ -1,9 +1,16 @@
 //! Reading Chinese news archives as they really are (HTML pages, scraped
 //! text, JSON and JSON Lines, Markdown transcripts, `.gz` and `.tar.gz`, GBK,
 //! GB18030, Big5, UTF-16) into clean articles, and loading them into the index.
+//!
+//! ```text
+//! walk (files) -> container (files, archive members) -> extract (articles)
+//!   -> run (the writer, commits with the manifest)
+//! ```
 
+pub mod container;
 pub mod decode;
 pub mod extract;
+pub mod manifest;
 pub mod run;
 pub mod text;
 pub mod walk;

@@ -1,12 +1,7 @@
 //! One indexing run: walk, extract in worker threads, write through the single
-//! writer, commit periodically, and report.
-//!
-//! The manifest of fully read files travels in each commit's payload, so it is
-//! exactly as durable as the articles: after a kill, a re-run skips the files
-//! of the last commit and reads the rest again (articles it already holds are
-//! found unchanged and not written twice).
+//! writer, commit periodically (each commit carries the [`Manifest`]), and
+//! report.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use xunwen_engine::analysis::Analysis;
 use xunwen_engine::{EngineError, NewsIndex, Upsert};
 
-use crate::extract::Event;
-use crate::walk::{FileEntry, collect_files, read_file};
+use crate::extract::{Event, read_file};
+use crate::manifest::Manifest;
+use crate::walk::{FileEntry, collect_files};
 
 /// Settings of an indexing run.
 #[derive(Debug, Clone)]
@@ -82,25 +78,6 @@ pub enum RunError {
     Engine(#[from] EngineError),
     #[error("indexing worker failed: {0}")]
     Worker(String),
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Manifest {
-    /// File path -> fingerprint (size and modification time) of fully read files.
-    files: BTreeMap<String, String>,
-}
-
-impl Manifest {
-    fn load(index: &NewsIndex) -> Result<Manifest, EngineError> {
-        let payload = index.last_commit_payload()?;
-        Ok(payload
-            .and_then(|p| serde_json::from_str(&p).ok())
-            .unwrap_or_default())
-    }
-
-    fn is_unchanged(&self, file: &FileEntry) -> bool {
-        file.regular && self.files.get(&file.key()) == Some(&file.fingerprint())
-    }
 }
 
 enum Message {
@@ -197,8 +174,7 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
     let mut last_commit = Instant::now();
     let commit =
         |writer: &mut xunwen_engine::ArticleWriter, manifest: &Manifest, report: &mut Report| {
-            let payload = serde_json::to_string(manifest).unwrap_or_default();
-            writer.commit(&payload)?;
+            writer.commit(&manifest.payload())?;
             report.commits += 1;
             tracing::debug!(commits = report.commits, "committed");
             Ok::<(), EngineError>(())
@@ -222,9 +198,7 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
             }),
             Message::FileDone(file) => {
                 report.files_read += 1;
-                if file.regular {
-                    manifest.files.insert(file.key(), file.fingerprint());
-                }
+                manifest.read_whole(&file);
             }
         }
         bar.set_position(bytes_read.load(Ordering::Relaxed));

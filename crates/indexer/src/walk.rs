@@ -1,15 +1,12 @@
-//! Finding input files and opening them: directories walked recursively,
-//! `.gz`, `.tar` and `.tar.gz` read in place, without unpacking to disk.
+//! Finding the input files: directories walked recursively (symbolic links
+//! followed, a loop reported and left), named pipes read when given by
+//! name, and what identifies each file's version for the manifest.
+//! Opening them is [`crate::container`]'s.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use flate2::read::MultiGzDecoder;
-
-use crate::extract::{Event, Input, extract};
+/// Kept where callers found it before files and containers were apart.
+pub use crate::extract::read_file;
 
 /// A file to read, with what identifies its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,109 +100,56 @@ pub fn collect_files(
     files
 }
 
-/// Counts the bytes read from disk, for the progress bar.
-struct CountingReader<R> {
-    inner: R,
-    counter: Arc<AtomicU64>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.counter.fetch_add(read as u64, Ordering::Relaxed);
-        Ok(read)
+    fn walk(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(String, String)>) {
+        let mut errors = Vec::new();
+        let files = collect_files(paths, |location, reason| errors.push((location, reason)));
+        (files.into_iter().map(|f| f.path).collect(), errors)
     }
-}
 
-enum Container {
-    Plain,
-    Gzip,
-    Tar,
-    TarGzip,
-}
-
-fn container_of(name: &str) -> (Container, &str) {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".tar.gz") {
-        (Container::TarGzip, &name[..name.len() - 7])
-    } else if lower.ends_with(".tgz") {
-        (Container::TarGzip, &name[..name.len() - 4])
-    } else if lower.ends_with(".tar") {
-        (Container::Tar, &name[..name.len() - 4])
-    } else if lower.ends_with(".gz") {
-        (Container::Gzip, &name[..name.len() - 3])
-    } else {
-        (Container::Plain, name)
+    #[test]
+    fn a_symbolic_link_loop_is_reported_and_the_walk_ends() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::write(root.join("a.txt"), "正文").expect("write");
+        std::os::unix::fs::symlink(&root, root.join("loop")).expect("symlink");
+        let (files, errors) = walk(std::slice::from_ref(&root));
+        assert_eq!(files, [root.join("a.txt")]);
+        assert!(
+            errors
+                .iter()
+                .any(|(_, reason)| reason == "symbolic link loop"),
+            "{errors:?}"
+        );
     }
-}
 
-fn read_tar(
-    archive_location: &str,
-    reader: impl Read,
-    sink: &mut dyn FnMut(Event),
-) -> std::io::Result<()> {
-    let mut archive = tar::Archive::new(reader);
-    for member in archive.entries()? {
-        let member = member?;
-        if !member.header().entry_type().is_file() {
-            continue;
-        }
-        let name = member.path()?.to_string_lossy().into_owned();
-        let input = Input {
-            location: format!("{archive_location}:{name}"),
-            name,
+    #[test]
+    fn a_named_pipe_is_read_when_named_never_when_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let fifo = root.join("news.jsonl");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|status| status.success()), "mkfifo");
+        let (found, _) = walk(std::slice::from_ref(&root));
+        assert!(found.is_empty(), "{found:?}");
+        let mut errors = Vec::new();
+        let named = collect_files(std::slice::from_ref(&fifo), |l, r| errors.push((l, r)));
+        assert_eq!(named.len(), 1);
+        assert!(!named[0].regular, "a pipe is never skipped as unchanged");
+    }
+
+    #[test]
+    fn the_manifest_key_is_the_path_and_the_fingerprint_its_version() {
+        let file = FileEntry {
+            path: "/archive/news.jsonl".into(),
+            size: 42,
+            modified: 7,
+            regular: true,
         };
-        extract(
-            &input,
-            &mut BufReader::with_capacity(64 << 10, member),
-            sink,
-        )?;
+        assert_eq!(file.key(), "/archive/news.jsonl");
+        assert_eq!(file.fingerprint(), "42:7");
     }
-    Ok(())
-}
-
-/// Reads one file (or every member of an archive) and reports its events.
-/// An I/O error (an unreadable file, a damaged archive) is returned after the
-/// events read before it.
-pub fn read_file(
-    file: &FileEntry,
-    bytes_read: Arc<AtomicU64>,
-    sink: &mut dyn FnMut(Event),
-) -> std::io::Result<()> {
-    let location = file.path.display().to_string();
-    let name = file
-        .path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let raw = CountingReader {
-        inner: File::open(&file.path)?,
-        counter: bytes_read,
-    };
-    let (container, inner_name) = container_of(&name);
-    let input = Input {
-        location: location.clone(),
-        name: inner_name.to_string(),
-    };
-    match container {
-        Container::Plain => extract(
-            &Input { name, ..input },
-            &mut BufReader::with_capacity(64 << 10, raw),
-            sink,
-        ),
-        Container::Gzip => {
-            let mut decoder =
-                BufReader::with_capacity(64 << 10, MultiGzDecoder::new(BufReader::new(raw)));
-            // A `.gz` that is really a tar archive is read as one.
-            if is_tar(decoder.fill_buf()?) {
-                return read_tar(&location, decoder, sink);
-            }
-            extract(&input, &mut decoder, sink)
-        }
-        Container::Tar => read_tar(&location, BufReader::new(raw), sink),
-        Container::TarGzip => read_tar(&location, MultiGzDecoder::new(BufReader::new(raw)), sink),
-    }
-}
-
-fn is_tar(head: &[u8]) -> bool {
-    head.len() >= 262 && &head[257..262] == b"ustar"
 }

@@ -10,12 +10,16 @@ pub mod markdown;
 pub mod plain;
 
 use std::io::{BufRead, Read};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use xunwen_engine::Article;
 use xunwen_engine::article::write_without_whitespace;
 
+use crate::container::each_input;
 use crate::decode::{DecodeError, declared_html_charset, decode};
 use crate::text::normalize_url;
+use crate::walk::FileEntry;
 
 /// The largest single page (HTML, text, Markdown) read into memory. JSON Lines
 /// are streamed and have no such limit.
@@ -71,6 +75,19 @@ pub struct Input {
     /// The name that decides the format (the member name inside an archive,
     /// the name without `.gz` for a compressed file).
     pub name: String,
+}
+
+/// Reads one file (or every member of an archive) and reports its events.
+/// An I/O error (an unreadable file, a damaged archive) is returned after the
+/// events read before it.
+pub fn read_file(
+    file: &FileEntry,
+    bytes_read: Arc<AtomicU64>,
+    sink: &mut dyn FnMut(Event),
+) -> std::io::Result<()> {
+    each_input(&file.path, bytes_read, &mut |input, reader| {
+        extract(&input, reader, sink)
+    })
 }
 
 /// Reads one input and reports what it holds.
