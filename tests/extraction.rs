@@ -11,10 +11,7 @@ use xunwen_indexer::extract::{Event, Input, extract};
 use crate::util::shared;
 
 fn extract_bytes(name: &str, bytes: &[u8]) -> Vec<Event> {
-    let input = Input {
-        location: name.to_string(),
-        name: name.to_string(),
-    };
+    let input = Input::named(name);
     let mut events = Vec::new();
     extract(&input, &mut &bytes[..], &mut |e| events.push(e)).expect("reading from memory");
     events

@@ -1,6 +1,6 @@
 //! Fuzzing of the places that read untrusted text: the query language
-//! (through the whole search), HTML, text and Markdown extraction, encoding
-//! detection and date parsing.
+//! (through the whole search), HTML, text, Markdown and JSON extraction,
+//! encoding detection and date parsing.
 //!
 //! cargo-fuzz needs a nightly toolchain, which this project does not use, so
 //! these are proptest properties run for a fixed time each:
@@ -23,10 +23,7 @@ use xunwen_engine::dates::{beijing, find_datetime, parse_date_bound};
 use xunwen_engine::query::parse::{MAX_CLAUSES, parse};
 use xunwen_engine::search::SearchParams;
 use xunwen_indexer::decode::decode;
-use xunwen_indexer::extract::html::extract_html;
-use xunwen_indexer::extract::markdown::extract_markdown;
-use xunwen_indexer::extract::plain::extract_text;
-use xunwen_indexer::extract::{Event, Input, extract};
+use xunwen_indexer::extract::{Event, Input, extract, html};
 
 use crate::util::shared;
 
@@ -173,7 +170,7 @@ fn fuzz_html_extraction() {
         // browser); only whole scripts are checked. `<title>` holds text
         // only, so the soup never puts markup inside one.
         let checkable = text.rfind("<script>") <= text.rfind("</script>");
-        match extract_html(&text, "fuzz.html") {
+        match html::page(&text) {
             Ok(article) => {
                 if checkable {
                     prop_assert!(!article.title.contains("SCRIPTMARK"), "{article:?}");
@@ -204,13 +201,97 @@ fn fuzz_text_and_markdown_extraction() {
     ];
     let strategy = prop::collection::vec(line, 0..30).prop_map(|lines| lines.join("\n"));
     fuzz("text and Markdown extraction", strategy, |text| {
-        if let Err(reason) = extract_text(&text, "fuzz.txt") {
-            prop_assert!(!reason.is_empty());
-        }
-        for result in extract_markdown(&text, "fuzz.md") {
-            if let Err(reason) = result {
-                prop_assert!(!reason.is_empty());
+        for name in ["fuzz.txt", "fuzz.md"] {
+            for event in events_of(name, text.as_bytes()) {
+                prop_assert!(event_is_whole(&event), "{name}: {event:?}");
             }
+        }
+        Ok(())
+    });
+}
+
+/// Every event of one input read from memory.
+fn events_of(name: &str, bytes: &[u8]) -> Vec<Event> {
+    let mut events = Vec::new();
+    extract(&Input::named(name), &mut &bytes[..], &mut |event| {
+        events.push(event)
+    })
+    .expect("reading from memory cannot fail");
+    events
+}
+
+/// An article has text; a refusal and a warning say why.
+fn event_is_whole(event: &Event) -> bool {
+    match event {
+        Event::Article(article) => {
+            !article.body.trim().is_empty() || !article.title.trim().is_empty()
+        }
+        Event::Refused { reason, .. } => !reason.is_empty(),
+        Event::Warning { message, .. } => !message.is_empty(),
+    }
+}
+
+/// JSON values whose strings hold what a splitter could trip on: quotes,
+/// backslashes, brackets, commas, Chinese.
+fn json_value() -> impl Strategy<Value = Value> {
+    let text = prop_oneof![
+        "[\\u4e00-\\u9fff]{0,8}",
+        "[\"\\\\\\[\\]{},:a-z ]{0,12}",
+        any::<String>(),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        text.clone().prop_map(Value::from),
+    ];
+    let value = leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::btree_map("[a-z\"\\\\]{1,6}", inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    });
+    let article = (text.clone(), text, value.clone()).prop_map(
+        |(title, body, extra)| serde_json::json!({"title": title, "body": body, "extra": extra}),
+    );
+    prop_oneof![article, value]
+}
+
+/// TESTPLAN 5 for JSON documents: every element of an array, however its
+/// strings are written, is reported exactly once at its own place, and
+/// pretty or compact writing gives the same outcome.
+#[test]
+fn fuzz_json_documents_report_every_element_once() {
+    let strategy = (prop::collection::vec(json_value(), 0..8), any::<bool>());
+    fuzz("JSON documents", strategy, |(elements, pretty)| {
+        let array = Value::from(elements.clone());
+        let written = if pretty {
+            serde_json::to_string_pretty(&array)
+        } else {
+            serde_json::to_string(&array)
+        }
+        .expect("values serialise");
+        let events = events_of("fuzz.json", written.as_bytes());
+        for event in &events {
+            prop_assert!(event_is_whole(event), "{event:?}");
+        }
+        let mut places: Vec<String> = events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Article(article) => article.provenance.clone(),
+                Event::Refused { location, .. } => Some(location.clone()),
+                Event::Warning { .. } => None,
+            })
+            .collect();
+        places.dedup();
+        let expected: Vec<String> = (1..=elements.len())
+            .map(|index| format!("fuzz.json[{index}]"))
+            .collect();
+        if elements.is_empty() {
+            prop_assert_eq!(places, vec!["fuzz.json".to_string()]);
+        } else {
+            prop_assert_eq!(places, expected);
         }
         Ok(())
     });
@@ -237,23 +318,8 @@ fn fuzz_whole_files_of_any_bytes() {
         }),
     ];
     fuzz("whole files", (name, bytes), |(name, bytes)| {
-        let input = Input {
-            location: name.to_string(),
-            name: name.to_string(),
-        };
-        let mut events = Vec::new();
-        extract(&input, &mut bytes.as_slice(), &mut |event| {
-            events.push(event)
-        })
-        .expect("reading from memory cannot fail");
-        for event in events {
-            match event {
-                Event::Article(article) => prop_assert!(
-                    !article.body.trim().is_empty() || !article.title.trim().is_empty()
-                ),
-                Event::Refused { reason, .. } => prop_assert!(!reason.is_empty()),
-                Event::Warning { message, .. } => prop_assert!(!message.is_empty()),
-            }
+        for event in events_of(name, &bytes) {
+            prop_assert!(event_is_whole(&event), "{event:?}");
         }
         Ok(())
     });

@@ -24,6 +24,18 @@ pub struct Decoded {
     pub replaced: usize,
 }
 
+impl Decoded {
+    /// What a reader is told when bytes had to be replaced.
+    pub fn repair_note(&self) -> Option<String> {
+        (self.replaced > 0).then(|| {
+            format!(
+                "{} invalid byte sequence(s) replaced (decoded as {})",
+                self.replaced, self.encoding
+            )
+        })
+    }
+}
+
 /// Why bytes were not turned into text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {

@@ -3,8 +3,8 @@
 //! GB18030, Big5, UTF-16) into clean articles, and loading them into the index.
 //!
 //! ```text
-//! walk (files) -> container (files, archive members) -> extract (articles)
-//!   -> run (the writer, commits with the manifest)
+//! walk (files) -> container (files, archive members) -> decode + extract
+//!   (a format's raw records -> finalize -> articles) -> run (the writer)
 //! ```
 
 pub mod container;

@@ -6,6 +6,9 @@
 //! …); failing those, the element whose own paragraphs hold the most text.
 //! Inside it, `</p>` and `<br>` end a line, other tags are dropped, ASCII
 //! whitespace runs collapse and empty lines go.
+//!
+//! The page's id is its `<meta name=contentid>` (or `articleid`); its URL is
+//! `<link rel=canonical>` or `og:url`.
 
 use std::sync::LazyLock;
 
@@ -13,10 +16,10 @@ use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
-use xunwen_engine::Article;
 use xunwen_engine::dates::find_datetime;
 
-use super::finalize;
+use super::Input;
+use super::raw::{RawArticle, Records, one_record};
 use crate::text::{clean_lines, collapse_ascii_whitespace};
 
 /// Elements whose text never reaches the index.
@@ -92,12 +95,6 @@ static DATE_START: LazyLock<Regex> = LazyLock::new(|| {
 
 fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("valid selector")
-}
-
-/// True when a JSON body holds HTML markup rather than plain text.
-pub fn looks_like_markup(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("</p>") || lower.contains("<br") || lower.contains("</div>")
 }
 
 /// Text lines of a node and its descendants, without skipped elements.
@@ -302,8 +299,13 @@ fn looks_like_error_page(title: &str) -> bool {
     ERROR_TITLE.is_match(title)
 }
 
-/// Extracts the article of an HTML page.
-pub fn extract_html(text: &str, location: &str) -> Result<Article, String> {
+/// The one record of an HTML page.
+pub fn records(input: &Input, text: &str) -> Records<'static> {
+    one_record(input.location.clone(), page(text))
+}
+
+/// The fields of an HTML page.
+pub fn page(text: &str) -> Result<RawArticle, String> {
     let document = Html::parse_document(text);
     let title = title_of(&document);
     let lines = lines_of(document.tree.root());
@@ -338,18 +340,16 @@ pub fn extract_html(text: &str, location: &str) -> Result<Article, String> {
         &document,
         r#"meta[name="contentid"], meta[name="articleid"], meta[name="article_id"]"#,
     );
-    let article = Article {
-        id: id.unwrap_or_default(),
+    Ok(RawArticle {
+        id,
         url,
         title,
         body,
         source,
         author: meta_content(&document, r#"meta[name="author"]"#),
         published,
-        category: None,
-        provenance: None,
-    };
-    finalize(article, location)
+        ..RawArticle::default()
+    })
 }
 
 #[cfg(test)]
@@ -365,7 +365,7 @@ mod tests {
 
     #[test]
     fn fields_of_a_page() {
-        let article = extract_html(PAGE, "page.html").unwrap();
+        let article = page(PAGE).unwrap();
         assert_eq!(article.title, "测试标题 新闻");
         assert_eq!(
             article.published.unwrap().to_rfc3339(),
@@ -377,7 +377,7 @@ mod tests {
 
     #[test]
     fn script_style_and_comments_never_reach_the_text() {
-        let article = extract_html(PAGE, "page.html").unwrap();
+        let article = page(PAGE).unwrap();
         for unwanted in ["不该出现", "color", "注释", "首页", "编辑"] {
             assert!(
                 !article.body.contains(unwanted),
@@ -390,22 +390,27 @@ mod tests {
     #[test]
     fn deeply_nested_html_does_not_overflow_the_stack() {
         let depth = 10_000;
-        let page = format!(
+        let markup = format!(
             "<html><body>{}<p>深处的文字</p>{}</body></html>",
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         );
-        let article = extract_html(&page, "deep.html").unwrap();
+        let article = page(&markup).unwrap();
         assert!(article.body.contains("深处的文字"));
     }
 
     #[test]
     fn error_pages_are_refused() {
-        let page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
-        assert!(
-            extract_html(page, "e.html")
-                .unwrap_err()
-                .contains("error page")
-        );
+        let markup = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
+        assert!(page(markup).unwrap_err().contains("error page"));
+    }
+
+    #[test]
+    fn the_id_meta_and_the_canonical_link_are_the_page_s_own() {
+        let markup = r#"<html><head><meta name="contentid" content="VIDEmeta">
+            <link rel="canonical" href="https://news.example/a.html"></head><body><p>正文</p></body></html>"#;
+        let raw = page(markup).unwrap();
+        assert_eq!(raw.id.as_deref(), Some("VIDEmeta"));
+        assert_eq!(raw.url.as_deref(), Some("https://news.example/a.html"));
     }
 }

@@ -1,29 +1,46 @@
 //! Extraction: one input (a file or an archive member) in, articles out.
 //!
-//! Each format has its own module; [`extract`] picks one from the name and the
-//! first bytes, and reports every article, refusal and warning to a sink, so a
-//! large JSON Lines file streams through without being held in memory.
+//! ```text
+//! bytes --[format from the name]--> a format's records (RawArticle) --finalize--> Article
+//! ```
+//!
+//! Every format module has one shape: it returns [`Records`], its raw
+//! records in input order, each with its location, and never decides an id
+//! nor trims. [`finalize`](finalize::finalize) completes every record the
+//! same way. A page (HTML, text) is read whole within the bound on one
+//! record ([`bounded`]); JSON Lines, JSON documents and Markdown are read a
+//! record at a time, so an input of any size streams through.
+//!
+//! ```
+//! use xunwen_indexer::extract::{Event, Input, extract};
+//! let input = Input::named("news.jsonl");
+//! let mut events = Vec::new();
+//! let mut lines = r#"{"id": "a1", "title": "长江防汛"}"#.as_bytes();
+//! extract(&input, &mut lines, &mut |event| events.push(event)).unwrap();
+//! assert!(matches!(&events[..], [Event::Article(article)] if article.id == "a1"));
+//! ```
 
+pub mod bounded;
+pub mod finalize;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod markup;
 pub mod plain;
+pub mod raw;
+pub mod whole;
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use xunwen_engine::Article;
-use xunwen_engine::article::write_without_whitespace;
 
 use crate::container::each_input;
-use crate::decode::{DecodeError, declared_html_charset, decode};
-use crate::text::normalize_url;
 use crate::walk::FileEntry;
-
-/// The largest single page (HTML, text, Markdown) read into memory. JSON Lines
-/// are streamed and have no such limit.
-pub const MAX_PAGE_BYTES: u64 = 64 << 20;
+use markup::{Markup, markup_of};
+use raw::{Extracted, Records};
+use whole::{Whole, page_too_large, read_whole, stream_rest, text_reader, too_large_and_not_utf8};
 
 /// What extraction reports, in input order.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +94,24 @@ pub struct Input {
     pub name: String,
 }
 
+impl Input {
+    /// An input whose location is its name (a file given as it is).
+    pub fn named(name: &str) -> Input {
+        Input {
+            location: name.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// The whole input refused.
+    pub fn refusal(&self, reason: String) -> Extracted {
+        Extracted::Refused {
+            location: self.location.clone(),
+            reason,
+        }
+    }
+}
+
 /// Reads one file (or every member of an archive) and reports its events.
 /// An I/O error (an unreadable file, a damaged archive) is returned after the
 /// events read before it.
@@ -96,156 +131,79 @@ pub fn extract(
     reader: &mut dyn BufRead,
     sink: &mut dyn FnMut(Event),
 ) -> std::io::Result<()> {
-    let Some(format) = Format::from_name(&input.name) else {
-        sink(Event::Refused {
-            location: input.location.clone(),
-            reason: "not a format Xunwen reads (JSON Lines, JSON, HTML, Markdown, text)".into(),
-        });
-        return Ok(());
-    };
-    if format == Format::JsonLines {
-        return json::read_json_lines(input, reader, sink);
-    }
-    let mut bytes = Vec::new();
-    reader.take(MAX_PAGE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_PAGE_BYTES {
-        sink(Event::Refused {
-            location: input.location.clone(),
-            reason: format!("larger than {} MiB for a single page", MAX_PAGE_BYTES >> 20),
-        });
-        return Ok(());
-    }
-    let declared = if format == Format::Html {
-        declared_html_charset(&bytes)
-    } else {
-        None
-    };
-    let decoded = match decode(&bytes, declared) {
-        Ok(decoded) => decoded,
-        Err(error) => {
-            let reason = match error {
-                DecodeError::Empty => "empty file".to_string(),
-                other => other.to_string(),
-            };
-            sink(Event::Refused {
-                location: input.location.clone(),
-                reason,
-            });
-            return Ok(());
-        }
-    };
-    if decoded.replaced > 0 {
-        sink(Event::Warning {
-            location: input.location.clone(),
-            message: format!(
-                "{} invalid byte sequence(s) replaced (decoded as {})",
-                decoded.replaced, decoded.encoding
-            ),
-        });
-    }
-    let text = decoded.text;
-    let looks_like_html =
-        text.trim_start().starts_with('<') && text.to_ascii_lowercase().contains("<html");
-    let format = if format == Format::PlainText && looks_like_html {
-        Format::Html
-    } else {
-        format
-    };
-    match format {
-        Format::Html => emit(input, html::extract_html(&text, &input.location), sink),
-        Format::PlainText => emit(input, plain::extract_text(&text, &input.location), sink),
-        Format::Markdown => {
-            for (index, result) in markdown::extract_markdown(&text, &input.location)
-                .into_iter()
-                .enumerate()
-            {
-                let location = format!("{}#{}", input.location, index + 1);
-                emit_at(&location, result, sink);
-            }
-        }
-        Format::Json => json::read_json_document(input, &text, sink),
-        Format::JsonLines => unreachable!("streamed above"),
+    for extracted in records(input, reader)? {
+        finalize::events_of(extracted?, sink);
     }
     Ok(())
 }
 
-fn emit(input: &Input, result: Result<Article, String>, sink: &mut dyn FnMut(Event)) {
-    emit_at(&input.location, result, sink);
-}
-
-fn emit_at(location: &str, result: Result<Article, String>, sink: &mut dyn FnMut(Event)) {
-    sink(match result {
-        Ok(article) => Event::Article(article),
-        Err(reason) => Event::Refused {
-            location: location.to_string(),
-            reason,
-        },
-    });
-}
-
-/// Completes an extracted article: gives it a stable id when the input had
-/// none, records provenance, and refuses one with nothing to index.
-pub fn finalize(mut article: Article, provenance: &str) -> Result<Article, String> {
-    article.title = article.title.trim().to_string();
-    article.body = article.body.trim().to_string();
-    if article.title.is_empty() && article.body.is_empty() {
-        return Err("no title and no text".into());
+/// The raw records of one input, from the format its name announces.
+pub fn records<'a>(input: &'a Input, reader: &'a mut dyn BufRead) -> std::io::Result<Records<'a>> {
+    let Some(format) = Format::from_name(&input.name) else {
+        let reason = "not a format Xunwen reads (JSON Lines, JSON, HTML, Markdown, text)";
+        return Ok(refused(input.refusal(reason.into())));
+    };
+    if format == Format::JsonLines {
+        return Ok(json::lines::records(input, reader));
     }
-    for value in [
-        &mut article.url,
-        &mut article.source,
-        &mut article.author,
-        &mut article.category,
-    ] {
-        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            *value = None;
-        }
-    }
-    article.id = article.id.trim().to_string();
-    if article.id.is_empty() {
-        article.id = article
-            .url
-            .as_deref()
-            .and_then(normalize_url)
-            .unwrap_or_else(|| content_id(&article.title, &article.body));
-    }
-    article.provenance = Some(provenance.to_string());
-    Ok(article)
+    let (text, warning) = match read_whole(input, reader, format == Format::Html)? {
+        Whole::Text { text, warning } => (text, warning),
+        Whole::Refused(refusal) => return Ok(refused(refusal)),
+        Whole::TooLarge(head) => return Ok(records_past_the_bound(format, input, head, reader)),
+    };
+    let records = match format {
+        Format::PlainText if markup_of(&text) == Markup::Document => html::records(input, &text),
+        Format::Html => html::records(input, &text),
+        Format::PlainText => plain::records(input, &text),
+        Format::Markdown => markdown::records(input, text_reader(text)),
+        // JSON Lines never get here: they are streamed above.
+        Format::Json | Format::JsonLines => json::document::records(input, text_reader(text)),
+    };
+    Ok(Box::new(warning.into_iter().map(Ok).chain(records)))
 }
 
-/// The id of an article that has neither id nor URL: a hash of its text.
-fn content_id(title: &str, body: &str) -> String {
-    use std::hash::Hasher;
-    let mut hasher = twox_hash::XxHash3_64::default();
-    write_without_whitespace(&mut hasher, title);
-    hasher.write_u8(0xFF);
-    write_without_whitespace(&mut hasher, body);
-    format!("h{:016x}", hasher.finish())
+/// An input past the bound on one record: a page is refused; a file of
+/// records is read on, record by record.
+fn records_past_the_bound<'a>(
+    format: Format,
+    input: &'a Input,
+    head: Vec<u8>,
+    reader: &'a mut dyn BufRead,
+) -> Records<'a> {
+    if matches!(format, Format::Html | Format::PlainText) {
+        return refused(page_too_large(input));
+    }
+    let Some(rest) = stream_rest(head, reader) else {
+        return refused(too_large_and_not_utf8(input));
+    };
+    if format == Format::Markdown {
+        return markdown::records(input, rest);
+    }
+    json::document::records(input, rest)
 }
 
+fn refused(refusal: Extracted) -> Records<'static> {
+    Box::new(std::iter::once(Ok(refusal)))
+}
+
+/// Helpers for the tests beside each format.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::hash::Hasher;
+pub(crate) mod testing {
+    use super::raw::{Extracted, RawArticle};
+    use super::{Input, records};
 
-    /// Ids already in indexes were made from whitespace-free copies of the
-    /// texts; hashing the pieces as they lie must give the same ids.
-    #[test]
-    fn content_id_is_the_hash_of_the_texts_without_whitespace() {
-        for (title, body) in [
-            ("标题", "正文。"),
-            (" 标 题 ", "第一段\u{3000}\n\n第二段 "),
-            ("", "  "),
-        ] {
-            let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-            let mut hasher = twox_hash::XxHash3_64::default();
-            hasher.write(squeeze(title).as_bytes());
-            hasher.write_u8(0xFF);
-            hasher.write(squeeze(body).as_bytes());
-            assert_eq!(
-                content_id(title, body),
-                format!("h{:016x}", hasher.finish())
-            );
-        }
+    /// Every item of an input named `name` holding `bytes`.
+    pub fn read(name: &str, bytes: impl AsRef<[u8]>) -> Vec<Extracted> {
+        let input = Input::named(name);
+        let mut reader = bytes.as_ref();
+        records(&input, &mut reader)
+            .expect("reading from memory")
+            .map(|item| item.expect("reading from memory"))
+            .collect()
+    }
+
+    /// The raw records among `items`.
+    pub fn raws(items: &[Extracted]) -> Vec<&RawArticle> {
+        items.iter().filter_map(Extracted::raw).collect()
     }
 }

@@ -5,11 +5,11 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use xunwen_engine::Article;
 use xunwen_engine::dates::find_datetime;
 
-use super::finalize;
+use super::Input;
 use super::html::source_in;
+use super::raw::{RawArticle, Records, one_record};
 use crate::text::{collapse_ascii_whitespace, trim_line};
 
 static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
@@ -38,9 +38,14 @@ static AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
 static SOURCE_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:来源|來源|稿源)\s*[:：]").expect("valid regex"));
 
-/// Extracts the article of a plain-text page.
-pub fn extract_text(text: &str, location: &str) -> Result<Article, String> {
-    let mut article = Article::default();
+/// The one record of a text page.
+pub fn records(input: &Input, text: &str) -> Records<'static> {
+    one_record(input.location.clone(), Ok(page(text)))
+}
+
+/// The fields of a text page.
+pub fn page(text: &str) -> RawArticle {
+    let mut article = RawArticle::default();
     let mut body = Vec::new();
     for raw_line in text.lines() {
         let line = collapse_ascii_whitespace(trim_line(raw_line));
@@ -78,7 +83,7 @@ pub fn extract_text(text: &str, location: &str) -> Result<Article, String> {
         }
     }
     article.body = body.join("\n");
-    finalize(article, location)
+    article
 }
 
 #[cfg(test)]
@@ -89,7 +94,7 @@ mod tests {
     fn header_lines_become_fields() {
         let text =
             "[视频]标题\n\n发布时间：2022年05月21日 19:15\n来源：央视网\n\n第一段。\n第二段。\n";
-        let article = extract_text(text, "a.txt").unwrap();
+        let article = page(text);
         assert_eq!(article.title, "[视频]标题");
         assert_eq!(
             article.published.unwrap().to_rfc3339(),
@@ -102,7 +107,7 @@ mod tests {
     #[test]
     fn furniture_is_dropped() {
         let text = "个人中心\n\n标题\n\n发布时间:2023年02月24日 打印本页 关闭 【字体:\n\n正文。\n\n(供稿:某某办公室 张三)\n\n上一篇: 没有了\n\n下一篇: 没有了\n\n相关信息\n\nX\n";
-        let article = extract_text(text, "b.txt").unwrap();
+        let article = page(text);
         assert_eq!(article.title, "标题");
         assert_eq!(article.body, "正文。");
         assert_eq!(article.source.as_deref(), Some("某某办公室 张三"));
