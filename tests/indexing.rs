@@ -1,10 +1,10 @@
 //! `search index`, `stats` and `export` on real on-disk indexes, and the
-//! input and fault cases 1–13 of TESTPLAN.md.
+//! input and fault cases 1–13 and 26 of TESTPLAN.md.
 
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -21,6 +21,15 @@ fn write(path: &Path, bytes: impl AsRef<[u8]>) {
 }
 
 fn index_report(index: &Path, inputs: &[&Path]) -> Value {
+    index_report_with(index, inputs, search)
+}
+
+/// `search index` on `inputs` run by `run`; its `--report`.
+fn index_report_with(
+    index: &Path,
+    inputs: &[&Path],
+    mut run: impl FnMut(&[&str]) -> Output,
+) -> Value {
     let report_path = index.with_extension("report.json");
     let mut args = vec![
         "index",
@@ -30,7 +39,7 @@ fn index_report(index: &Path, inputs: &[&Path]) -> Value {
         arg(&report_path),
     ];
     args.extend(inputs.iter().map(|p| arg(p)));
-    let output = search(&args);
+    let output = run(&args);
     assert!(
         output.status.success(),
         "search index failed: {}{}",
@@ -585,5 +594,227 @@ fn disk_full_fails_clearly_and_keeps_last_commit() {
         article_count(&index),
         large_ids.len() as u64,
         "the re-run completes the job"
+    );
+}
+
+/// Runs `search` and follows its peak resident memory (`VmHWM`, read from
+/// /proc every few milliseconds while it runs, since the figure goes with
+/// the process). A record held whole would stand at its peak for seconds.
+fn search_with_peak_memory(args: &[&str]) -> (Output, u64) {
+    let mut child = Command::new(search_binary())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the search binary runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).ok();
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        let high_water = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|status| {
+                let line = status
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))?
+                    .to_string();
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            });
+        peak_kib = peak_kib.max(high_water.unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    };
+    (output, peak_kib << 10)
+}
+
+/// `search index` with its peak resident memory.
+fn index_report_and_peak(index: &Path, inputs: &[&Path]) -> (Value, u64) {
+    let mut peak = 0;
+    let report = index_report_with(index, inputs, |args| {
+        let (output, measured) = search_with_peak_memory(args);
+        peak = measured;
+        output
+    });
+    (report, peak)
+}
+
+/// Writes a gzip file of `parts`, each a text and how many times it comes
+/// one after the other. Each text is compressed once and its gzip member
+/// written again and again: members one after another are one stream to a
+/// reader (`cat a.gz b.gz` makes such files), so gigabytes of text cost
+/// megabytes of disk and no time to write.
+fn write_repeated_gzip(path: &Path, parts: &[(&str, usize)]) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    for (text, times) in parts {
+        let mut member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        member.write_all(text.as_bytes()).expect("compress");
+        let member = member.finish().expect("finish gzip member");
+        for _ in 0..*times {
+            file.write_all(&member).expect("write");
+        }
+    }
+    file.flush().expect("flush");
+}
+
+/// A reason's words for a record past the bound.
+fn names_the_bound(reason: &str) -> bool {
+    reason.contains("64 MiB") && reason.contains("skipped")
+}
+
+/// Peak resident memory an indexing run keeps under, whatever its records:
+/// an ordinary run of a few records peaks near 60 MiB here, and reading a
+/// record past the bound adds at most two bounds (the input's first 64 MiB,
+/// and the record up to 64 MiB). The huge records of the tests below are
+/// larger than this, so one held whole would break it.
+const PEAK_MEMORY_LIMIT: u64 = 400 << 20;
+
+/// TESTPLAN 26: a JSON Lines file whose middle line is 1.5 GB (3 MB of
+/// gzip) is indexed but for that line, refused by number and naming the
+/// bound, without ever being held: peak memory stays under the limit an
+/// ordinary run keeps to.
+#[test]
+fn gigabyte_json_lines_line_is_refused_without_being_held() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("huge.jsonl.gz");
+    let before = format!("{}\n", record("before", "之前", "长江中下游地区持续降雨。"));
+    let after = format!("{}\n", record("after", "之后", "各地全力防汛救灾。"));
+    let piece = "长江中下游地区持续降雨，各地全力防汛救灾。".repeat(100_000);
+    let times = 1_500_000_000 / piece.len() + 1;
+    write_repeated_gzip(
+        &input,
+        &[
+            (&before, 1),
+            (r#"{"id": "huge", "title": "巨大", "body": ""#, 1),
+            (&piece, times),
+            ("\"}\n", 1),
+            (&after, 1),
+        ],
+    );
+    let ordinary = dir.path().join("ordinary.jsonl");
+    write(&ordinary, format!("{before}{after}"));
+    let (_, ordinary_peak) = index_report_and_peak(&dir.path().join("ordinary"), &[&ordinary]);
+
+    let index = dir.path().join("index");
+    let (report, peak) = index_report_and_peak(&index, &[&input]);
+    eprintln!(
+        "{} GB line in a {} MB gzip: peak RSS {} MiB (an ordinary run: {} MiB)",
+        (piece.len() * times) as f64 / 1e9,
+        std::fs::metadata(&input).expect("input").len() as f64 / 1e6,
+        peak >> 20,
+        ordinary_peak >> 20
+    );
+    assert_eq!(report["added"], 2, "{report}");
+    let refused = report["refused"].as_array().expect("refused");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let location = refused[0]["location"].as_str().unwrap_or("");
+    let reason = refused[0]["reason"].as_str().unwrap_or("");
+    assert!(location.ends_with("huge.jsonl.gz:2"), "{location}");
+    assert!(names_the_bound(reason) && reason.contains("GB"), "{reason}");
+    let ids: HashSet<String> = exported(&index)
+        .iter()
+        .map(|a| a["id"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(ids, HashSet::from(["before".into(), "after".into()]));
+    assert!(
+        peak < PEAK_MEMORY_LIMIT,
+        "peak RSS {} MiB while refusing the long line",
+        peak >> 20
+    );
+}
+
+/// TESTPLAN 26 for the other records: a JSON array's element, a Markdown
+/// story and a text page of 512 MiB each are refused with their reason,
+/// without being held; the records beside them are indexed.
+#[test]
+fn huge_json_element_markdown_story_and_text_page_are_refused_without_being_held() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = dir.path().join("in");
+    std::fs::create_dir_all(&inputs).expect("inputs");
+    let sentence = "长江中下游地区持续降雨，各地全力防汛救灾。\n";
+    let piece = sentence.repeat(10_000);
+    let times = (512 << 20) / piece.len() + 1;
+    let record_text = |id: &str, title: &str| record(id, title, "正文。");
+    let opening = format!(
+        "[{},\n{{\"id\": \"big\", \"body\": \"",
+        record_text("a1", "之前")
+    );
+    let closing = format!("\"}},\n{}]\n", record_text("a3", "之后"));
+    let one_line = piece.replace('\n', "");
+    write_repeated_gzip(
+        &inputs.join("news.json.gz"),
+        &[(&opening, 1), (&one_line, times), (&closing, 1)],
+    );
+    write_repeated_gzip(
+        &inputs.join("20230315.md.gz"),
+        &[
+            (
+                "# 《新闻联播》（20230315）\n### 第一条\n正文一。\n### 很长的一条\n",
+                1,
+            ),
+            (&piece, times),
+            ("### 第三条\n正文三。\n", 1),
+        ],
+    );
+    write_repeated_gzip(
+        &inputs.join("long-page.txt.gz"),
+        &[("很长的页面\n", 1), (&piece, times)],
+    );
+    write(&inputs.join("short-page.txt"), "短的页面\n\n正文。\n");
+    let (report, peak) = index_report_and_peak(&dir.path().join("index"), &[&inputs]);
+    eprintln!("three 512 MiB records: peak RSS {} MiB", peak >> 20);
+    let titles: HashSet<String> = exported(&dir.path().join("index"))
+        .iter()
+        .map(|a| a["title"].as_str().unwrap_or("").to_string())
+        .collect();
+    let expected = ["之前", "之后", "第一条", "第三条", "短的页面"];
+    assert_eq!(
+        titles,
+        expected.iter().map(|t| t.to_string()).collect(),
+        "{report}"
+    );
+    let refused: Vec<(String, String)> = report["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .map(|n| {
+            let field = |key: &str| n[key].as_str().unwrap_or("").to_string();
+            (field("location"), field("reason"))
+        })
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    let reason_at = |place: &str| {
+        refused
+            .iter()
+            .find(|(location, _)| location.ends_with(place))
+            .map(|(_, reason)| reason.as_str())
+            .unwrap_or_else(|| panic!("nothing refused at {place}: {refused:?}"))
+    };
+    assert!(names_the_bound(reason_at("news.json.gz[2]")));
+    let story = reason_at("20230315.md.gz#2");
+    assert!(
+        names_the_bound(story) && story.contains("很长的一条"),
+        "{story}"
+    );
+    assert!(reason_at("long-page.txt.gz").contains("64 MiB"));
+    assert!(
+        peak < PEAK_MEMORY_LIMIT,
+        "peak RSS {} MiB while refusing three records of 512 MiB",
+        peak >> 20
     );
 }
