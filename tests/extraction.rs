@@ -47,7 +47,10 @@ fn similarity(a: &str, b: &str) -> f64 {
 }
 
 /// The ~3,000 real CCTV pages give the fields of their records in
-/// articles.jsonl.gz; error pages are refused.
+/// articles.jsonl.gz; error pages are refused. Every page's id is its file
+/// name (its `contentid` meta, where it has one, says the same), and its URL
+/// is the one its `commentUrl` names, found as the URL ending in the page's
+/// file name; where `commentUrl` is empty the page states no URL.
 #[test]
 fn cctv_pages_give_their_expected_fields() {
     let expected = expected_records();
@@ -57,6 +60,8 @@ fn cctv_pages_give_their_expected_fields() {
     let (mut pages, mut title_ok, mut published_ok, mut source_ok, mut similarity_sum) =
         (0usize, 0usize, 0usize, 0usize, 0f64);
     let mut error_pages = 0;
+    let (mut ids_ok, mut urls_expected, mut urls_ok, mut urls_absent) =
+        (0usize, 0usize, 0usize, 0usize);
     let mut misses = Vec::new();
     for member in archive.entries().expect("tar") {
         let mut member = member.expect("member");
@@ -88,6 +93,14 @@ fn cctv_pages_give_their_expected_fields() {
         let published = article.published.map(|p| p.to_rfc3339());
         published_ok += usize::from(published.as_deref() == record["published"].as_str());
         source_ok += usize::from(article.source.as_deref() == record["source"].as_str());
+        ids_ok += usize::from(article.id == id);
+        let expected_url = record["url"].as_str();
+        urls_expected += usize::from(expected_url.is_some());
+        urls_ok += usize::from(expected_url.is_some() && article.url.as_deref() == expected_url);
+        urls_absent += usize::from(expected_url.is_none() && article.url.is_none());
+        if article.id != id || article.url.as_deref() != expected_url {
+            misses.push(format!("{id}: id {:?} url {:?}", article.id, article.url));
+        }
         let body_similarity = similarity(&article.body, record["body"].as_str().unwrap_or(""));
         similarity_sum += body_similarity;
         if !title_matches || body_similarity < 0.9 {
@@ -105,9 +118,23 @@ fn cctv_pages_give_their_expected_fields() {
         share(published_ok),
         share(source_ok)
     );
+    eprintln!(
+        "ids equal to the file name {ids_ok}/{pages}; URLs {urls_ok}/{urls_expected} equal to articles.jsonl's, {urls_absent} pages with no URL where it has none"
+    );
     for miss in misses.iter().take(10) {
         eprintln!("  {miss}");
     }
+    assert_eq!(ids_ok, pages, "every page's id is its file name");
+    assert_eq!(urls_ok, urls_expected, "every URL the page names is found");
+    assert_eq!(
+        urls_absent,
+        pages - urls_expected,
+        "a page whose commentUrl is empty gets no URL, not a guess"
+    );
+    assert!(
+        urls_expected >= 2900,
+        "the sample has 2,937 pages with a URL, read {urls_expected}"
+    );
     assert!(
         pages > 3000,
         "the sample holds about 3,000 pages, read {pages}"

@@ -597,6 +597,77 @@ fn disk_full_fails_clearly_and_keeps_last_commit() {
     );
 }
 
+/// Issue 16: a CCTV page without a `contentid` meta is named by its file and
+/// linked to the URL its `commentUrl` names; crawled again, with a sentence
+/// changed and saved elsewhere under the same name, it replaces its article.
+#[test]
+fn recrawled_page_with_a_changed_sentence_replaces_its_article() {
+    let (name, page) = shared_page_without_id_meta();
+    let stem = name.trim_end_matches(".shtml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = dir.path().join("index");
+    let first_crawl = dir.path().join("crawl-2024/pages").join(&name);
+    write(&first_crawl, &page);
+    let first = index_report(&index, &[&first_crawl]);
+    assert_eq!(first["added"], 1, "{first}");
+    let before = exported(&index).remove(0);
+    assert_eq!(before["id"], stem, "no id meta: the file name is the id");
+    let url = before["url"].as_str().expect("the page's own URL");
+    assert!(
+        url.starts_with("https://tv.cctv.com/") && url.ends_with(&format!("/{name}")),
+        "{url}"
+    );
+
+    let body = before["body"].as_str().expect("body").to_string();
+    // A clause the page writes without entities or tags, to be rewritten.
+    let sentence = body
+        .split(['，', '。', '：'])
+        .find(|s| s.chars().count() >= 10 && page.contains(s))
+        .expect("a clause of the body written as it is in the page")
+        .to_string();
+    let changed = "这是重新抓取时改写的一句话";
+    let second_crawl = dir.path().join("crawl-2025").join(&name);
+    write(&second_crawl, page.replace(&sentence, changed));
+    let second = index_report(&index, &[&second_crawl]);
+    assert_eq!(
+        (second["added"].as_u64(), second["updated"].as_u64()),
+        (Some(0), Some(1)),
+        "{second}"
+    );
+    assert_eq!(article_count(&index), 1);
+    let after = exported(&index).remove(0);
+    assert_eq!(after["id"], stem);
+    assert_eq!(after["url"], url);
+    let new_body = after["body"].as_str().unwrap_or("");
+    assert!(
+        new_body.contains(changed) && !new_body.contains(&sentence),
+        "{new_body}"
+    );
+}
+
+/// The first page of the shared sample that has a body and a `commentUrl`
+/// but no `contentid` meta: its member name and its text.
+fn shared_page_without_id_meta() -> (String, String) {
+    let file = std::fs::File::open(shared().join("corpus/cctv/pages-sample.tar.gz"))
+        .expect("pages-sample.tar.gz");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for member in archive.entries().expect("tar") {
+        let mut member = member.expect("member");
+        let path = member.path().expect("path").to_string_lossy().into_owned();
+        let mut page = String::new();
+        if member.read_to_string(&mut page).is_err() {
+            continue;
+        }
+        let has_url = page.contains("commentUrl = \"https://");
+        let has_body = page.contains("。</p>");
+        if has_url && has_body && !page.contains("name=\"contentid\"") {
+            let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+            return (name, page);
+        }
+    }
+    panic!("the sample has pages without a contentid meta");
+}
+
 /// Runs `search` and follows its peak resident memory (`VmHWM`, read from
 /// /proc every few milliseconds while it runs, since the figure goes with
 /// the process). A record held whole would stand at its peak for seconds.

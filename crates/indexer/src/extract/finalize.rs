@@ -1,14 +1,16 @@
 //! The one step from a raw record to an article, for every format: fields
 //! trimmed, an article with no text refused, a stable id, provenance.
 //!
-//! The id is the record's own id, else its address (normalised), else a
-//! hash of its text.
+//! The id is the record's own id, else its declared address (normalised),
+//! else the name of the file that holds only it, else, for a record with no
+//! name at all, a hash of its text. The same story read again, from another
+//! crawl or with a sentence changed, gets the same id and replaces itself.
 
 use xunwen_engine::Article;
 use xunwen_engine::article::write_without_whitespace;
 
 use super::Event;
-use super::raw::{Extracted, RawArticle};
+use super::raw::{Address, Extracted, RawArticle};
 use crate::text::normalize_url;
 
 /// Completes a raw record read at `location`.
@@ -20,13 +22,17 @@ pub fn finalize(raw: RawArticle, location: &str) -> Result<Article, String> {
     }
     let non_blank = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
     let own_id = non_blank(raw.id).map(|id| id.trim().to_string());
-    let address = raw.url.as_deref().and_then(normalize_url);
+    let declared_address = match &raw.url {
+        Some(Address::Declared(url)) => normalize_url(url),
+        _ => None,
+    };
     let id = own_id
-        .or(address)
+        .or(declared_address)
+        .or(raw.name)
         .unwrap_or_else(|| content_id(&title, &body));
     Ok(Article {
         id,
-        url: non_blank(raw.url),
+        url: non_blank(raw.url.map(|url| url.as_str().to_string())),
         title,
         body,
         source: non_blank(raw.source),
@@ -59,7 +65,7 @@ pub fn events_of(extracted: Extracted, sink: &mut dyn FnMut(Event)) {
     }
 }
 
-/// The id of a record with neither id nor address: a hash of its text.
+/// The id of a record with no id, no address and no name: a hash of its text.
 fn content_id(title: &str, body: &str) -> String {
     use std::hash::Hasher;
     let mut hasher = twox_hash::XxHash3_64::default();
@@ -104,10 +110,11 @@ mod tests {
     }
 
     #[test]
-    fn own_id_beats_address_beats_hash() {
+    fn own_id_beats_declared_address_beats_name_beats_hash() {
         let full = RawArticle {
             id: Some(" VIDEmeta ".into()),
-            url: Some("https://www.example.com/a/1.html".into()),
+            url: Some(Address::Declared("https://www.example.com/a/1.html".into())),
+            name: Some("VIDEfile".into()),
             ..raw("标题", "正文")
         };
         assert_eq!(finalize(full.clone(), "p").unwrap().id, "VIDEmeta");
@@ -116,8 +123,36 @@ mod tests {
             finalize(no_id.clone(), "p").unwrap().id,
             "example.com/a/1.html"
         );
-        let nameless = RawArticle { url: None, ..no_id };
+        let no_address = RawArticle { url: None, ..no_id };
+        assert_eq!(finalize(no_address.clone(), "p").unwrap().id, "VIDEfile");
+        let nameless = RawArticle {
+            name: None,
+            ..no_address
+        };
         assert!(finalize(nameless, "p").unwrap().id.starts_with('h'));
+    }
+
+    /// A URL that names the file is where the page lives; the file's name,
+    /// which the URL ends in, stays its id.
+    #[test]
+    fn a_url_naming_the_file_gives_the_url_and_leaves_the_name_as_id() {
+        let page = RawArticle {
+            url: Some(Address::NamingTheFile(
+                "https://tv.cctv.com/2022/01/24/VIDEpage123.shtml".into(),
+            )),
+            name: Some("VIDEpage123".into()),
+            ..raw("标题", "正文")
+        };
+        let article = finalize(page, "pages/VIDEpage123.shtml").unwrap();
+        assert_eq!(article.id, "VIDEpage123");
+        assert_eq!(
+            article.url.as_deref(),
+            Some("https://tv.cctv.com/2022/01/24/VIDEpage123.shtml")
+        );
+        assert_eq!(
+            article.provenance.as_deref(),
+            Some("pages/VIDEpage123.shtml")
+        );
     }
 
     #[test]
@@ -125,7 +160,7 @@ mod tests {
         let article = finalize(
             RawArticle {
                 source: Some("  ".into()),
-                url: Some(" ".into()),
+                url: Some(Address::Declared(" ".into())),
                 ..raw(" 标题 ", "\n正文\n")
             },
             "p",

@@ -8,7 +8,8 @@
 //! whitespace runs collapse and empty lines go.
 //!
 //! The page's id is its `<meta name=contentid>` (or `articleid`); its URL is
-//! `<link rel=canonical>` or `og:url`.
+//! `<link rel=canonical>`, `og:url`, or else the URL in the page that ends in
+//! the page's own file name (a script's `var commentUrl = "…"`, a share link).
 
 use std::sync::LazyLock;
 
@@ -19,7 +20,8 @@ use scraper::{ElementRef, Html, Node, Selector};
 use xunwen_engine::dates::find_datetime;
 
 use super::Input;
-use super::raw::{RawArticle, Records, one_record};
+use super::name::url_naming_the_file;
+use super::raw::{Address, RawArticle, Records, one_record};
 use crate::text::{clean_lines, collapse_ascii_whitespace};
 
 /// Elements whose text never reaches the index.
@@ -301,11 +303,12 @@ fn looks_like_error_page(title: &str) -> bool {
 
 /// The one record of an HTML page.
 pub fn records(input: &Input, text: &str) -> Records<'static> {
-    one_record(input.location.clone(), page(text))
+    let name = input.page_name();
+    one_record(input.location.clone(), page(text, name.as_deref()))
 }
 
-/// The fields of an HTML page.
-pub fn page(text: &str) -> Result<RawArticle, String> {
+/// The fields of an HTML page; `name` is the page's file name, if it has one.
+pub fn page(text: &str, name: Option<&str>) -> Result<RawArticle, String> {
     let document = Html::parse_document(text);
     let title = title_of(&document);
     let lines = lines_of(document.tree.root());
@@ -332,10 +335,17 @@ pub fn page(text: &str) -> Result<RawArticle, String> {
     if published.is_none() && looks_like_error_page(&title) {
         return Err(format!("error page saved by the crawler: {title}"));
     }
-    let url = document
+    let declared_url = document
         .select(&selector(r#"link[rel="canonical"]"#))
         .find_map(|e| e.value().attr("href").map(str::to_string))
+        .filter(|href| !href.trim().is_empty())
         .or_else(|| meta_content(&document, r#"meta[property="og:url"]"#));
+    let url = match declared_url {
+        Some(url) => Some(Address::Declared(url)),
+        None => name
+            .and_then(|name| url_naming_the_file(text, name))
+            .map(Address::NamingTheFile),
+    };
     let id = meta_content(
         &document,
         r#"meta[name="contentid"], meta[name="articleid"], meta[name="article_id"]"#,
@@ -343,6 +353,7 @@ pub fn page(text: &str) -> Result<RawArticle, String> {
     Ok(RawArticle {
         id,
         url,
+        name: name.map(str::to_string),
         title,
         body,
         source,
@@ -365,7 +376,7 @@ mod tests {
 
     #[test]
     fn fields_of_a_page() {
-        let article = page(PAGE).unwrap();
+        let article = page(PAGE, None).unwrap();
         assert_eq!(article.title, "测试标题 新闻");
         assert_eq!(
             article.published.unwrap().to_rfc3339(),
@@ -377,7 +388,7 @@ mod tests {
 
     #[test]
     fn script_style_and_comments_never_reach_the_text() {
-        let article = page(PAGE).unwrap();
+        let article = page(PAGE, None).unwrap();
         for unwanted in ["不该出现", "color", "注释", "首页", "编辑"] {
             assert!(
                 !article.body.contains(unwanted),
@@ -395,22 +406,45 @@ mod tests {
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         );
-        let article = page(&markup).unwrap();
+        let article = page(&markup, None).unwrap();
         assert!(article.body.contains("深处的文字"));
     }
 
     #[test]
     fn error_pages_are_refused() {
         let markup = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
-        assert!(page(markup).unwrap_err().contains("error page"));
+        assert!(page(markup, None).unwrap_err().contains("error page"));
     }
 
     #[test]
-    fn the_id_meta_and_the_canonical_link_are_the_page_s_own() {
-        let markup = r#"<html><head><meta name="contentid" content="VIDEmeta">
-            <link rel="canonical" href="https://news.example/a.html"></head><body><p>正文</p></body></html>"#;
-        let raw = page(markup).unwrap();
-        assert_eq!(raw.id.as_deref(), Some("VIDEmeta"));
-        assert_eq!(raw.url.as_deref(), Some("https://news.example/a.html"));
+    fn the_url_is_the_canonical_link_else_the_one_naming_the_file() {
+        let script = r#"<script>var commentUrl = "https://tv.cctv.com/2022/01/24/VIDEpage12345.shtml";</script>"#;
+        let canonical = format!(
+            r#"<html><head><link rel="canonical" href="https://news.example/a.html"></head><body>{script}<p>正文</p></body></html>"#
+        );
+        let raw = page(&canonical, Some("VIDEpage12345")).unwrap();
+        assert_eq!(
+            raw.url,
+            Some(Address::Declared("https://news.example/a.html".into()))
+        );
+        let plain = format!("<html><body>{script}<p>正文</p></body></html>");
+        let raw = page(&plain, Some("VIDEpage12345")).unwrap();
+        assert_eq!(
+            raw.url,
+            Some(Address::NamingTheFile(
+                "https://tv.cctv.com/2022/01/24/VIDEpage12345.shtml".into()
+            ))
+        );
+        assert_eq!(raw.name.as_deref(), Some("VIDEpage12345"));
+        assert_eq!(page(&plain, None).unwrap().url, None);
+    }
+
+    #[test]
+    fn the_id_meta_is_the_page_s_own_id() {
+        let markup = r#"<html><head><meta name="contentid" content="VIDEmeta"></head><body><p>正文</p></body></html>"#;
+        assert_eq!(
+            page(markup, Some("VIDEfile12")).unwrap().id.as_deref(),
+            Some("VIDEmeta")
+        );
     }
 }

@@ -26,6 +26,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod markup;
+pub mod name;
 pub mod plain;
 pub mod raw;
 pub mod whole;
@@ -101,6 +102,11 @@ impl Input {
             location: name.to_string(),
             name: name.to_string(),
         }
+    }
+
+    /// The name this input gives a record that is all it holds.
+    pub fn page_name(&self) -> Option<String> {
+        name::page_name(&self.name)
     }
 
     /// The whole input refused.

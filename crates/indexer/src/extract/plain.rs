@@ -1,6 +1,8 @@
 //! Plain-text articles and scraped pages: the title line, the date line
 //! (`发布时间：…`), `来源：`/`供稿：`/`作者：` lines, and the body, without page
 //! furniture (个人中心, 打印本页 关闭 【字体:, 上一篇/下一篇, 相关信息, stray letters).
+//! A page is named by its file, and its URL is the one in it that ends in
+//! that name, as for HTML pages.
 
 use std::sync::LazyLock;
 
@@ -9,7 +11,8 @@ use xunwen_engine::dates::find_datetime;
 
 use super::Input;
 use super::html::source_in;
-use super::raw::{RawArticle, Records, one_record};
+use super::name::url_naming_the_file;
+use super::raw::{Address, RawArticle, Records, one_record};
 use crate::text::{collapse_ascii_whitespace, trim_line};
 
 static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,12 +43,19 @@ static SOURCE_LABEL: LazyLock<Regex> =
 
 /// The one record of a text page.
 pub fn records(input: &Input, text: &str) -> Records<'static> {
-    one_record(input.location.clone(), Ok(page(text)))
+    let name = input.page_name();
+    one_record(input.location.clone(), Ok(page(text, name.as_deref())))
 }
 
-/// The fields of a text page.
-pub fn page(text: &str) -> RawArticle {
-    let mut article = RawArticle::default();
+/// The fields of a text page; `name` is the page's file name, if it has one.
+pub fn page(text: &str, name: Option<&str>) -> RawArticle {
+    let mut article = RawArticle {
+        url: name
+            .and_then(|name| url_naming_the_file(text, name))
+            .map(Address::NamingTheFile),
+        name: name.map(str::to_string),
+        ..RawArticle::default()
+    };
     let mut body = Vec::new();
     for raw_line in text.lines() {
         let line = collapse_ascii_whitespace(trim_line(raw_line));
@@ -94,7 +104,7 @@ mod tests {
     fn header_lines_become_fields() {
         let text =
             "[视频]标题\n\n发布时间：2022年05月21日 19:15\n来源：央视网\n\n第一段。\n第二段。\n";
-        let article = page(text);
+        let article = page(text, None);
         assert_eq!(article.title, "[视频]标题");
         assert_eq!(
             article.published.unwrap().to_rfc3339(),
@@ -107,7 +117,7 @@ mod tests {
     #[test]
     fn furniture_is_dropped() {
         let text = "个人中心\n\n标题\n\n发布时间:2023年02月24日 打印本页 关闭 【字体:\n\n正文。\n\n(供稿:某某办公室 张三)\n\n上一篇: 没有了\n\n下一篇: 没有了\n\n相关信息\n\nX\n";
-        let article = page(text);
+        let article = page(text, None);
         assert_eq!(article.title, "标题");
         assert_eq!(article.body, "正文。");
         assert_eq!(article.source.as_deref(), Some("某某办公室 张三"));

@@ -10,8 +10,10 @@ use chrono::{DateTime, FixedOffset};
 pub struct RawArticle {
     /// The record's own id (`<meta name=contentid>`, a JSON `id`).
     pub id: Option<String>,
-    /// Where the record says it lives (`<link rel=canonical>`, a JSON `url`).
-    pub url: Option<String>,
+    pub url: Option<Address>,
+    /// The name of the file or archive member when the record is all that
+    /// file holds (a page, a one-record JSON document); see [`super::name`].
+    pub name: Option<String>,
     pub title: String,
     pub body: String,
     pub source: Option<String>,
@@ -21,6 +23,25 @@ pub struct RawArticle {
     /// What was repaired on the way (bytes replaced, an unreadable date
     /// left out).
     pub warnings: Vec<String>,
+}
+
+/// Where a record lives, and how the record said so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// The record states its address (`<link rel=canonical>`, `og:url`, a
+    /// JSON `url`, a story's 原文 link): the address also identifies it.
+    Declared(String),
+    /// A URL in the page that ends in the page's own file name: where the
+    /// page lives. The file name it shares already identifies the page.
+    NamingTheFile(String),
+}
+
+impl Address {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Address::Declared(url) | Address::NamingTheFile(url) => url,
+        }
+    }
 }
 
 /// One item of a format's output, in input order.

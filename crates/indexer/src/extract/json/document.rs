@@ -2,11 +2,14 @@
 //! after another, read element by element (`file[3]`). An element past the
 //! bound on one record is skipped as it is read and refused; a broken
 //! document is refused where it breaks, after the records before it.
+//!
+//! A document that is one record is named by its file (`story-1.json`);
+//! the records of an array or of a run of records are not.
 
 use std::io::BufRead;
 
 use super::parse_record;
-use super::split::{Piece, Splitter};
+use super::split::{Layout, Piece, Splitter};
 use crate::extract::Input;
 use crate::extract::bounded::{MAX_RECORD_BYTES, bound_text, size_text};
 use crate::extract::raw::{Extracted, Records};
@@ -57,7 +60,14 @@ impl Document<'_> {
                 return Ok(Some(Extracted::Refused { location, reason }));
             }
         };
-        Ok(Some(Extracted::from_result(location, parse_record(&bytes))))
+        let alone = self.count == 1
+            && self.splitter.layout() == Some(Layout::OneAfterAnother)
+            && self.splitter.only_whitespace_follows()?;
+        let name = if alone { self.input.page_name() } else { None };
+        Ok(Some(Extracted::from_result(
+            location,
+            parse_record(&bytes, name),
+        )))
     }
 }
 
@@ -85,8 +95,20 @@ mod tests {
         );
         let records = raws(&items);
         assert_eq!(records.len(), 2);
+        assert_eq!(
+            records[1].name, None,
+            "an array's record is not named by the file"
+        );
         let items = read("d.json", "{}");
         assert!(matches!(&items[0], Extracted::Refused { reason, .. } if reason.contains("empty")));
+    }
+
+    #[test]
+    fn a_document_of_one_record_is_named_by_its_file() {
+        let one = read("story-2023-07.json", "\n{\"title\":\"一\"}\n");
+        assert_eq!(raws(&one)[0].name.as_deref(), Some("story-2023-07"));
+        let two = read("story-2023-07.json", r#"{"title":"一"} {"title":"二"}"#);
+        assert!(raws(&two).iter().all(|raw| raw.name.is_none()));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use xunwen_engine::dates::{beijing, find_datetime};
 
 use crate::extract::html::fragment_text;
 use crate::extract::markup::{Markup, markup_of};
-use crate::extract::raw::RawArticle;
+use crate::extract::raw::{Address, RawArticle};
 
 const ID_KEYS: &[&str] = &[
     "id",
@@ -97,8 +97,9 @@ fn parse_published(record: &Map<String, Value>) -> Result<Option<DateTime<FixedO
     }
 }
 
-/// The fields of one JSON record.
-pub fn record(value: &Value) -> Result<RawArticle, String> {
+/// The fields of one JSON record. `name` names a record that is all its
+/// file holds.
+pub fn record(value: &Value, name: Option<String>) -> Result<RawArticle, String> {
     let Value::Object(record) = value else {
         return Err("not a JSON object".into());
     };
@@ -115,7 +116,8 @@ pub fn record(value: &Value) -> Result<RawArticle, String> {
     };
     Ok(RawArticle {
         id: text_field(record, ID_KEYS),
-        url: text_field(record, URL_KEYS),
+        url: text_field(record, URL_KEYS).map(Address::Declared),
+        name,
         title: text_field(record, TITLE_KEYS).unwrap_or_default(),
         body,
         source: text_field(record, SOURCE_KEYS),
@@ -136,8 +138,11 @@ mod tests {
             r#"{"link":"https://www.example.com/n/1.html","headline":"标题","content":"<p>第一段</p><p>第二段</p>","date":"2023-02-24","time":"10:30","media":"新华社","channel":"时政","author":["甲","乙"]}"#,
         )
         .unwrap();
-        let raw = record(&value).unwrap();
-        assert_eq!(raw.url.as_deref(), Some("https://www.example.com/n/1.html"));
+        let raw = record(&value, None).unwrap();
+        assert_eq!(
+            raw.url,
+            Some(Address::Declared("https://www.example.com/n/1.html".into()))
+        );
         assert_eq!(raw.title, "标题");
         assert_eq!(raw.body, "第一段\n第二段");
         assert_eq!(
@@ -152,7 +157,7 @@ mod tests {
     #[test]
     fn an_unreadable_date_is_a_warning_not_a_refusal() {
         let value: Value = serde_json::from_str(r#"{"title":"标题","date":"某天"}"#).unwrap();
-        let raw = record(&value).unwrap();
+        let raw = record(&value, None).unwrap();
         assert_eq!(raw.published, None);
         assert!(raw.warnings[0].contains("unreadable date"));
     }
@@ -160,12 +165,12 @@ mod tests {
     #[test]
     fn empty_objects_and_other_values_are_refused() {
         assert!(
-            record(&Value::Object(Map::new()))
+            record(&Value::Object(Map::new()), None)
                 .unwrap_err()
                 .contains("empty")
         );
         assert!(
-            record(&Value::from(3))
+            record(&Value::from(3), None)
                 .unwrap_err()
                 .contains("not a JSON object")
         );

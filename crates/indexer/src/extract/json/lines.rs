@@ -10,7 +10,8 @@ use crate::extract::Input;
 use crate::extract::bounded::{BoundedLines, Line, MAX_RECORD_BYTES, bound_text, size_text};
 use crate::extract::raw::{Extracted, Records};
 
-/// The records of a JSON Lines input.
+/// The records of a JSON Lines input. Its records are never named by the
+/// file: a file of many records names none of them.
 pub fn records<'a>(input: &'a Input, reader: &'a mut dyn BufRead) -> Records<'a> {
     Box::new(JsonLines {
         input,
@@ -50,7 +51,7 @@ impl JsonLines<'_> {
             return None;
         }
         self.any_line = true;
-        Some(Extracted::from_result(location, parse_record(&bytes)))
+        Some(Extracted::from_result(location, parse_record(&bytes, None)))
     }
 }
 

@@ -15,12 +15,13 @@ use serde_json::Value;
 use super::raw::RawArticle;
 use crate::decode::decode;
 
-/// One record's bytes, decoded and parsed.
-fn parse_record(bytes: &[u8]) -> Result<RawArticle, String> {
+/// One record's bytes, decoded and parsed. `name` names a record that is
+/// all its file holds.
+fn parse_record(bytes: &[u8], name: Option<String>) -> Result<RawArticle, String> {
     let decoded = decode(bytes, None).map_err(|error| error.to_string())?;
     let value: Value =
         serde_json::from_str(&decoded.text).map_err(|error| format!("malformed JSON: {error}"))?;
-    let mut raw = fields::record(&value)?;
+    let mut raw = fields::record(&value, name)?;
     raw.warnings.extend(decoded.repair_note());
     Ok(raw)
 }

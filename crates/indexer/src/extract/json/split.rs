@@ -53,6 +53,11 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// Known once the first piece was asked for.
+    pub fn layout(&self) -> Option<Layout> {
+        self.layout
+    }
+
     /// The next value, or `None` at the end of the document.
     pub fn next_piece(&mut self) -> std::io::Result<Option<Piece>> {
         if self.finished {
@@ -63,6 +68,11 @@ impl<R: BufRead> Splitter<R> {
             self.finished = true;
         }
         Ok(piece)
+    }
+
+    /// True when nothing but whitespace is left.
+    pub fn only_whitespace_follows(&mut self) -> std::io::Result<bool> {
+        Ok(self.peek_past_whitespace()?.is_none())
     }
 
     fn cut(&mut self) -> std::io::Result<Option<Piece>> {

@@ -1,6 +1,7 @@
 //! Markdown: a daily transcript (`# 《新闻联播》（YYYYMMDD）` then one `###`
 //! section per story, each with a `[查看原文](url)` link) gives one article per
-//! story, dated by its programme; any other Markdown file is one article.
+//! story, dated by its programme; any other Markdown file is one article,
+//! named by its file.
 //!
 //! The file is read line by line and held one story at a time, so a story
 //! past the bound on one record is refused alone, with its title, and the
@@ -142,8 +143,8 @@ impl Stories<'_> {
         self.finish_story();
         if !self.transcript {
             let section = std::mem::take(&mut self.preamble);
-            let published = self.published;
-            self.finish_section(section, |text| story::whole_file(text, published));
+            let (published, name) = (self.published, self.input.page_name());
+            self.finish_section(section, |text| story::whole_file(text, published, name));
         }
     }
 
@@ -206,6 +207,7 @@ impl Iterator for Stories<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::raw::Address;
     use crate::extract::testing::{raws, read};
 
     #[test]
@@ -217,9 +219,12 @@ mod tests {
         assert_eq!(stories[0].title, "第一条");
         assert_eq!(stories[0].body, "央视网消息（新闻联播）：正文一。");
         assert_eq!(
-            stories[0].url.as_deref(),
-            Some("https://tv.cctv.com/2023/03/15/A.shtml")
+            stories[0].url,
+            Some(Address::Declared(
+                "https://tv.cctv.com/2023/03/15/A.shtml".into()
+            ))
         );
+        assert_eq!(stories[1].name, None, "a story is not named by its file");
         assert_eq!(
             stories[1].published.unwrap().to_rfc3339(),
             "2023-03-15T00:00:00+08:00"
@@ -235,6 +240,7 @@ mod tests {
             (article.title.as_str(), article.body.as_str()),
             ("标题", "正文。")
         );
+        assert_eq!(article.name.as_deref(), Some("notes-2023"));
     }
 
     /// TESTPLAN 26: a story past the bound is refused by title; the stories

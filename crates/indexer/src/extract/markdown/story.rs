@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, FixedOffset};
 use regex::Regex;
 
-use crate::extract::raw::RawArticle;
+use crate::extract::raw::{Address, RawArticle};
 use crate::text::{collapse_ascii_whitespace, trim_line};
 
 static LINK: LazyLock<Regex> =
@@ -53,7 +53,7 @@ pub fn story(text: &str, published: Option<DateTime<FixedOffset>>) -> RawArticle
         }
     }
     RawArticle {
-        url,
+        url: url.map(Address::Declared),
         title,
         body: body.join("\n"),
         published,
@@ -62,13 +62,18 @@ pub fn story(text: &str, published: Option<DateTime<FixedOffset>>) -> RawArticle
 }
 
 /// A file with no stories: one article, its first line the title.
-pub fn whole_file(text: &str, published: Option<DateTime<FixedOffset>>) -> RawArticle {
+pub fn whole_file(
+    text: &str,
+    published: Option<DateTime<FixedOffset>>,
+    name: Option<String>,
+) -> RawArticle {
     let mut lines = text
         .lines()
         .map(|line| plain_line(line).0)
         .filter(|line| !line.is_empty());
     let title = lines.next().unwrap_or_default();
     RawArticle {
+        name,
         title,
         body: lines.collect::<Vec<_>>().join("\n"),
         published,
@@ -89,15 +94,22 @@ mod tests {
         assert_eq!(raw.title, "第一条");
         assert_eq!(raw.body, "央视网消息（新闻联播）：正文一。");
         assert_eq!(
-            raw.url.as_deref(),
-            Some("https://tv.cctv.com/2023/03/15/A.shtml")
+            raw.url,
+            Some(Address::Declared(
+                "https://tv.cctv.com/2023/03/15/A.shtml".into()
+            ))
         );
     }
 
     #[test]
-    fn a_file_without_stories_is_one_article() {
-        let raw = whole_file("# 标题\n\n- 第一点\n> 引文\n", None);
+    fn a_file_without_stories_is_one_article_named_by_the_file() {
+        let raw = whole_file(
+            "# 标题\n\n- 第一点\n> 引文\n",
+            None,
+            Some("notes-2023".into()),
+        );
         assert_eq!(raw.title, "标题");
         assert_eq!(raw.body, "第一点\n引文");
+        assert_eq!(raw.name.as_deref(), Some("notes-2023"));
     }
 }
