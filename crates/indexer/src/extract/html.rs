@@ -21,7 +21,7 @@ use xunwen_engine::dates::find_datetime;
 
 use super::Input;
 use super::name::url_naming_the_file;
-use super::raw::{Address, RawArticle, Records, one_record};
+use super::raw::{Address, Extracted, RawArticle, Records, only};
 use crate::text::{clean_lines, collapse_ascii_whitespace};
 
 /// Elements whose text never reaches the index.
@@ -304,7 +304,10 @@ fn looks_like_error_page(title: &str) -> bool {
 /// The one record of an HTML page.
 pub fn records(input: &Input, text: &str) -> Records<'static> {
     let name = input.page_name();
-    one_record(input.location.clone(), page(text, name.as_deref()))
+    only(Extracted::from_result(
+        input.location.clone(),
+        page(text, name.as_deref()),
+    ))
 }
 
 /// The fields of an HTML page; `name` is the page's file name, if it has one.

@@ -40,7 +40,7 @@ use xunwen_engine::Article;
 use crate::container::each_input;
 use crate::walk::FileEntry;
 use markup::{Markup, markup_of};
-use raw::{Extracted, Records};
+use raw::{Extracted, Records, only};
 use whole::{Whole, page_too_large, read_whole, stream_rest, text_reader, too_large_and_not_utf8};
 
 /// What extraction reports, in input order.
@@ -147,14 +147,14 @@ pub fn extract(
 pub fn records<'a>(input: &'a Input, reader: &'a mut dyn BufRead) -> std::io::Result<Records<'a>> {
     let Some(format) = Format::from_name(&input.name) else {
         let reason = "not a format Xunwen reads (JSON Lines, JSON, HTML, Markdown, text)";
-        return Ok(refused(input.refusal(reason.into())));
+        return Ok(only(input.refusal(reason.into())));
     };
     if format == Format::JsonLines {
         return Ok(json::lines::records(input, reader));
     }
     let (text, warning) = match read_whole(input, reader, format == Format::Html)? {
         Whole::Text { text, warning } => (text, warning),
-        Whole::Refused(refusal) => return Ok(refused(refusal)),
+        Whole::Refused(refusal) => return Ok(only(refusal)),
         Whole::TooLarge(head) => return Ok(records_past_the_bound(format, input, head, reader)),
     };
     let records = match format {
@@ -177,19 +177,15 @@ fn records_past_the_bound<'a>(
     reader: &'a mut dyn BufRead,
 ) -> Records<'a> {
     if matches!(format, Format::Html | Format::PlainText) {
-        return refused(page_too_large(input));
+        return only(page_too_large(input));
     }
     let Some(rest) = stream_rest(head, reader) else {
-        return refused(too_large_and_not_utf8(input));
+        return only(too_large_and_not_utf8(input));
     };
     if format == Format::Markdown {
         return markdown::records(input, rest);
     }
     json::document::records(input, rest)
-}
-
-fn refused(refusal: Extracted) -> Records<'static> {
-    Box::new(std::iter::once(Ok(refusal)))
 }
 
 /// Helpers for the tests beside each format.

@@ -12,7 +12,7 @@ use xunwen_engine::dates::find_datetime;
 use super::Input;
 use super::html::source_in;
 use super::name::url_naming_the_file;
-use super::raw::{Address, RawArticle, Records, one_record};
+use super::raw::{Address, Extracted, RawArticle, Records, only};
 use crate::text::{collapse_ascii_whitespace, trim_line};
 
 static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
@@ -44,7 +44,10 @@ static SOURCE_LABEL: LazyLock<Regex> =
 /// The one record of a text page.
 pub fn records(input: &Input, text: &str) -> Records<'static> {
     let name = input.page_name();
-    one_record(input.location.clone(), Ok(page(text, name.as_deref())))
+    only(Extracted::from_result(
+        input.location.clone(),
+        Ok(page(text, name.as_deref())),
+    ))
 }
 
 /// The fields of a text page; `name` is the page's file name, if it has one.

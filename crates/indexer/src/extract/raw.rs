@@ -84,9 +84,7 @@ impl Extracted {
 /// ends the stream after the records read before it.
 pub type Records<'a> = Box<dyn Iterator<Item = std::io::Result<Extracted>> + 'a>;
 
-/// The records of an input that is one page.
-pub fn one_record(location: String, result: Result<RawArticle, String>) -> Records<'static> {
-    Box::new(std::iter::once(Ok(Extracted::from_result(
-        location, result,
-    ))))
+/// The records of an input that holds one item: a page, or its refusal.
+pub fn only(item: Extracted) -> Records<'static> {
+    Box::new(std::iter::once(Ok(item)))
 }
