@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::io::IsTerminal;
 
 use xunwen_engine::SearchResponse;
-use xunwen_engine::query::plan::{Condition, TextFields, TextPlan};
+use xunwen_engine::query::plan::{Condition, SpanScore, TextFields, TextPlan};
 use xunwen_engine::search::Explanation;
 
 /// Colour only on a terminal, and never when NO_COLOR is set.
@@ -138,8 +138,8 @@ fn condition(clause: &Condition) -> String {
 fn text_plan(out: &mut String, text: &TextPlan) {
     let _ = writeln!(
         out,
-        "类型 kind:      {:?} (title ×{}, body ×{}; an article matches with {} of the matching words)",
-        text.kind, text.title_weight, text.body_weight, text.minimum_match
+        "类型 kind:      {:?} (a word in the title counts ×{}; an article matches with {} of the matching words)",
+        text.kind, text.title_weight, text.minimum_match
     );
     let _ = writeln!(out, "词 words:");
     for word in &text.words {
@@ -154,9 +154,13 @@ fn text_plan(out: &mut String, text: &TextPlan) {
         );
     }
     for span in &text.spans {
+        let scored = match span.score {
+            SpanScore::Held => "held",
+            SpanScore::Bm25 => "× BM25",
+        };
         let _ = writeln!(
             out,
-            "片段 span:      \"{}\" as exact characters, weight {}",
+            "片段 span:      \"{}\" as exact characters, {scored} {}",
             span.text, span.weight
         );
     }

@@ -10,8 +10,8 @@
 //! Each pipeline runs in a child process of its own, so its peak RSS is its own.
 
 mod bare;
+mod relevance;
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use xunwen_engine::analysis::Analysis;
-use xunwen_engine::query::planner::Weights;
-use xunwen_engine::{Engine, SearchRequest, eval};
+use xunwen_engine::{Engine, SearchRequest};
 use xunwen_indexer::extract::Event;
-use xunwen_indexer::walk::{collect_files, read_file};
+use xunwen_indexer::extract::read_file;
+use xunwen_indexer::walk::collect_files;
 use xunwen_indexer::{IndexOptions, run};
 
 const THREADS: usize = 2;
@@ -31,19 +31,23 @@ struct Args {
     command: String,
     shared: PathBuf,
     work: PathBuf,
+    /// Ranking weights to score, `name=value,…` each (relevance).
+    weights: Vec<String>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = std::env::args().skip(1);
     let command = args
         .next()
-        .context("usage: xunwen-bench index|query|tune [--shared DIR] [--work DIR]")?;
+        .context("usage: xunwen-bench index|query|relevance [--shared DIR] [--work DIR]")?;
     let mut shared = PathBuf::from("../shared");
     let mut work = std::env::temp_dir().join("xunwen-bench");
+    let mut weights = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--shared" => shared = PathBuf::from(args.next().context("--shared DIR")?),
             "--work" => work = PathBuf::from(args.next().context("--work DIR")?),
+            "--weights" => weights.push(args.next().context("--weights name=value,...")?),
             other => bail!("unknown argument `{other}`"),
         }
     }
@@ -51,6 +55,7 @@ fn parse_args() -> anyhow::Result<Args> {
         command,
         shared,
         work,
+        weights,
     })
 }
 
@@ -59,7 +64,7 @@ fn main() -> anyhow::Result<()> {
     match args.command.as_str() {
         "index" => index_benchmark(&args),
         "query" => query_benchmark(&args),
-        "tune" => tune(&args),
+        "relevance" => relevance::relevance(&args.shared, &args.work, &args.weights),
         // The query set as URL paths, for the load benchmark (bench/load.sh).
         "paths" => {
             for query in bench_queries(&args.shared, &Analysis::default_shared())? {
@@ -317,77 +322,13 @@ fn bench_queries(shared: &Path, analysis: &Analysis) -> anyhow::Result<Vec<Strin
     }
     let mut queries = questions.clone();
     for (i, question) in questions.iter().enumerate() {
-        let words = xunwen_engine::query::planner::content_words(analysis, question);
+        let words = xunwen_engine::query::reading::content_words(analysis, question);
         let take = 1 + i % 3;
         if words.len() >= take {
             queries.push(words[..take].join(" "));
         }
     }
     Ok(queries)
-}
-
-/// Ranking weights tried on the dev questions (the index of the CRUD news
-/// in `--work`/crud-index, built by `search index`): MRR@10 and Recall@100
-/// of each, best first.
-fn tune(args: &Args) -> anyhow::Result<()> {
-    let index = args.work.join("crud-index");
-    if !index.join("meta.json").exists() {
-        bail!(
-            "index the CRUD news first: search index {} --index {}",
-            args.shared.join("corpus/crud").display(),
-            index.display()
-        );
-    }
-    let read = |name: &str| std::fs::read_to_string(args.shared.join("eval/crud-qa").join(name));
-    let queries = eval::parse_queries(&read("queries.dev.tsv")?).map_err(anyhow::Error::msg)?;
-    let relevant = eval::parse_qrels(&read("qrels.dev.tsv")?).map_err(anyhow::Error::msg)?;
-    let relevant: HashMap<_, _> = relevant
-        .into_iter()
-        .filter(|(qid, _)| queries.iter().any(|(id, _)| id == qid))
-        .collect();
-    let mut engine = Engine::open(&index, Analysis::default_shared())?;
-    let mut results = Vec::new();
-    // The CRUD news has no titles, so the title weight stays as it is.
-    for proximity in [0.3, 0.5, 0.8] {
-        for proximity_slop in [6, 10, 13, 16] {
-            for near in [0.0, 0.3, 0.5] {
-                for coverage in [0.3, 0.4] {
-                    engine.weights = Weights {
-                        proximity,
-                        proximity_slop,
-                        near,
-                        coverage,
-                        ..Weights::default()
-                    };
-                    let mut ranked = HashMap::new();
-                    for (qid, query) in &queries {
-                        ranked.insert(qid.clone(), eval::ranked_groups(&engine, query, None)?);
-                    }
-                    let metrics = eval::score_run(&relevant, &ranked, &eval::Protocol::default());
-                    eprintln!(
-                        "{:?}: {:.4} {:.4}",
-                        engine.weights, metrics.mrr_at_10, metrics.recall_at_100
-                    );
-                    results.push((metrics, engine.weights));
-                }
-            }
-        }
-    }
-    results.sort_by(|a, b| b.0.mrr_at_10.total_cmp(&a.0.mrr_at_10));
-    println!("| proximity | slop | near | coverage | MRR@10 | Recall@100 |");
-    println!("|---|---|---|---|---|---|");
-    for (metrics, w) in results.iter().take(10) {
-        println!(
-            "| {} | {} | {} | {} | {:.3} | {:.3} |",
-            w.proximity,
-            w.proximity_slop,
-            w.near,
-            w.coverage,
-            metrics.mrr_at_10,
-            metrics.recall_at_100
-        );
-    }
-    Ok(())
 }
 
 fn query_benchmark(args: &Args) -> anyhow::Result<()> {

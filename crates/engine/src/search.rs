@@ -23,8 +23,10 @@ use crate::index::NewsIndex;
 use crate::query::compile::compile;
 use crate::query::parse::{MAX_QUERY_CHARS, parse};
 use crate::query::plan::Plan;
-use crate::query::planner::{Planner, Weights, content_words};
+use crate::query::planner::Planner;
+use crate::query::reading::content_words;
 use crate::query::stats::IndexStatistics;
+use crate::query::weights::Weights;
 
 /// Filters given as explicit parameters, beside the query string.
 #[derive(Debug, Clone, Default)]

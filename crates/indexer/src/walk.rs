@@ -5,9 +5,6 @@
 
 use std::path::PathBuf;
 
-/// Kept where callers found it before files and containers were apart.
-pub use crate::extract::read_file;
-
 /// A file to read, with what identifies its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEntry {

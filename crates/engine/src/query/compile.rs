@@ -12,7 +12,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::plan::{
-    Condition, KeywordField, Plan, PlannedPair, Role, TextFields, TextPlan, WordClass,
+    Condition, KeywordField, Plan, PlannedPair, Role, SpanScore, TextFields, TextPlan, WordClass,
 };
 use super::proximity::ProximityQuery;
 use crate::analysis::char_tokens;
@@ -134,45 +134,31 @@ impl Compiler<'_> {
     /// the ranking part adds to their scores.
     fn text(&self, text: &TextPlan) -> Box<dyn Query> {
         let f = self.fields;
+        // One entry per matching word (or widening pair), so that a
+        // minimum counts words, not fields.
         let mut matching: Vec<Box<dyn Query>> = Vec::new();
         let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         for word in &text.words {
-            let clauses = match word.role {
-                Role::Matches => &mut matching,
-                Role::Ranks => &mut ranking,
-                Role::Proximity => continue,
-            };
+            let mut clauses: Vec<Box<dyn Query>> = Vec::new();
             let weighted = |field_weight: f32| field_weight * word.weight;
             if word.class == WordClass::Characters {
                 // Phrases of characters: what jieba made of the text is unknown.
-                if word.text.chars().count() >= 2 {
-                    for (field, weight) in [
-                        (f.title_chars, text.title_weight),
-                        (f.body_chars, text.body_weight),
-                    ] {
-                        clauses.extend(
-                            chars_phrase(field, &word.text).map(|q| boosted(q, weighted(weight))),
-                        );
-                    }
-                } else {
-                    clauses.push(boosted(
-                        term_query(f.title_chars, &word.text),
-                        weighted(text.title_weight),
-                    ));
-                    clauses.push(boosted(
-                        term_query(f.body_chars, &word.text),
-                        weighted(text.body_weight),
-                    ));
+                for (field, weight) in [(f.title_chars, text.title_weight), (f.body_chars, 1.0)] {
+                    clauses.extend(
+                        chars_phrase(field, &word.text).map(|q| boosted(q, weighted(weight))),
+                    );
                 }
             } else {
                 clauses.push(boosted(
                     term_query(f.title, &word.text),
                     weighted(text.title_weight),
                 ));
-                clauses.push(boosted(
-                    term_query(f.body, &word.text),
-                    weighted(text.body_weight),
-                ));
+                clauses.push(boosted(term_query(f.body, &word.text), weighted(1.0)));
+            }
+            match word.role {
+                Role::Matches => matching.push(any_of(clauses)),
+                Role::Ranks => ranking.extend(clauses),
+                Role::Proximity => {}
             }
         }
         if let Some(coverage) = &text.coverage {
@@ -211,22 +197,34 @@ impl Compiler<'_> {
             }
         }
         for span in &text.spans {
-            for (field, weight) in [
-                (f.title_chars, text.title_weight),
-                (f.body_chars, text.body_weight),
-            ] {
+            if span.score == SpanScore::Held {
+                let held = self.phrase(&span.text, TextFields::TitleAndBody);
+                ranking.push(Box::new(ConstScoreQuery::new(held, span.weight)));
+                continue;
+            }
+            for (field, weight) in [(f.title_chars, text.title_weight), (f.body_chars, 1.0)] {
                 ranking.extend(
                     chars_phrase(field, &span.text).map(|q| boosted(q, weight * span.weight)),
                 );
             }
         }
-        match (matching.is_empty(), ranking.is_empty()) {
-            (true, _) => any_of(ranking),
-            (false, true) => any_of(matching),
+        if matching.is_empty() {
+            return any_of(ranking);
+        }
+        let matching = if text.minimum_match > 1 && matching.len() > 1 {
+            let minimum = text.minimum_match.min(matching.len());
+            Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                matching, minimum,
+            )) as Box<dyn Query>
+        } else {
+            any_of(matching)
+        };
+        match ranking.is_empty() {
+            true => matching,
             // Articles the matching words find get every score they had;
             // those holding only ranking words are never visited.
-            (false, false) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, any_of(matching)),
+            false => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, matching),
                 (Occur::Should, any_of(ranking)),
             ])),
         }

@@ -9,4 +9,6 @@ pub mod parse;
 pub mod plan;
 pub mod planner;
 pub mod proximity;
+pub mod reading;
 pub mod stats;
+pub mod weights;

@@ -16,6 +16,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
+use super::reading::is_passage;
 use crate::dates::parse_date_bound;
 
 /// The longest query accepted, in characters (a longer one is refused).
@@ -244,7 +245,21 @@ fn clause_of(token: &Token, ignored: &mut Vec<String>) -> Option<Clause> {
 }
 
 /// Parses a query string. Never fails: see [`ParsedQuery::ignored`].
+///
+/// A pasted passage is read as plain text whole: its quotation marks,
+/// dashes, parentheses and colons (`来源：`) are the passage's own, not
+/// operators.
 pub fn parse(query: &str) -> ParsedQuery {
+    if is_passage(query) {
+        return ParsedQuery {
+            clauses: vec![Clause::Words {
+                text: query.to_string(),
+                scope: Scope::Text,
+                negated: false,
+            }],
+            ignored: Vec::new(),
+        };
+    }
     let mut ignored = Vec::new();
     let tokens = tokenize(query, &mut ignored);
     let mut clauses: Vec<Clause> = Vec::new();

@@ -33,11 +33,12 @@ pub enum QueryKind {
 pub enum WordClass {
     /// In few articles: it decides what matches.
     Rare,
-    /// In more than [`super::planner::COMMON_SHARE`] of the articles: it
-    /// ranks what the rare words find.
+    /// In more than [`COMMON_SHARE`](super::planner::COMMON_SHARE) of the
+    /// articles: it ranks what the rare words find.
     Common,
-    /// In more than [`super::planner::VERY_COMMON_SHARE`]: beside rarer
-    /// words it only counts where it stands close to a neighbour.
+    /// In more than [`VERY_COMMON_SHARE`](super::planner::VERY_COMMON_SHARE):
+    /// beside rarer words it only counts where it stands close to a
+    /// neighbour.
     VeryCommon,
     /// No article holds it as a word (jieba cut the text otherwise): it is
     /// searched as a run of characters, and only ranks.
@@ -76,6 +77,17 @@ pub struct PlannedWord {
 pub struct PlannedSpan {
     pub text: String,
     pub weight: f32,
+    pub score: SpanScore,
+}
+
+/// How a span held scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanScore {
+    /// Its weight, however often it stands.
+    Held,
+    /// Its weight times the BM25 of the run as a phrase.
+    Bm25,
 }
 
 /// One window of a pair: the characters allowed between the two words, and
@@ -120,9 +132,8 @@ pub struct TextPlan {
     /// How many of the matching words (or widening pairs, or spans) an
     /// article must hold.
     pub minimum_match: usize,
-    /// Weights of a word in the title and in the body.
+    /// A word in the title counts this many times its BM25 in the body.
     pub title_weight: f32,
-    pub body_weight: f32,
 }
 
 impl TextPlan {

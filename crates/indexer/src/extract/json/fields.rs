@@ -20,7 +20,8 @@ const ID_KEYS: &[&str] = &[
 ];
 const URL_KEYS: &[&str] = &["url", "link", "href", "permalink", "source_url"];
 const TITLE_KEYS: &[&str] = &["title", "headline", "标题"];
-const BODY_KEYS: &[&str] = &["body", "content", "text", "article", "正文", "内容"];
+// `fact`: legal case records (LeCaRD, CAIL) name their text so.
+const BODY_KEYS: &[&str] = &["body", "content", "text", "article", "fact", "正文", "内容"];
 const DATE_KEYS: &[&str] = &[
     "published",
     "date",
