@@ -7,11 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use chrono::{DateTime, FixedOffset};
 use clap::{Parser, Subcommand};
 use xunwen_engine::analysis::Analysis;
-use xunwen_engine::search::SearchParams;
-use xunwen_engine::{Engine, EngineError, NewsIndex, eval};
+use xunwen_engine::dates::{parse_date_bound, parse_date_upper_bound};
+use xunwen_engine::search::Filters;
+use xunwen_engine::{Engine, EngineError, NewsIndex, SearchRequest, Sort, eval};
 use xunwen_indexer::{IndexOptions, Report};
+use xunwen_server::json::SearchJson;
 
 /// 寻闻 Xunwen: full-text search for Chinese news archives.
 #[derive(Debug, Parser)]
@@ -69,30 +72,30 @@ pub enum Command {
         query: String,
         #[command(flatten)]
         index: IndexDir,
-        #[arg(long)]
-        page: Option<String>,
-        #[arg(long)]
-        size: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        #[arg(long, default_value_t = 10)]
+        size: usize,
         /// Earliest publication date (YYYY-MM-DD).
-        #[arg(long)]
-        from: Option<String>,
-        /// Latest publication date (YYYY-MM-DD).
-        #[arg(long)]
-        to: Option<String>,
+        #[arg(long, value_parser = date_from)]
+        from: Option<DateTime<FixedOffset>>,
+        /// Latest publication date (YYYY-MM-DD, the whole day).
+        #[arg(long, value_parser = date_to)]
+        to: Option<DateTime<FixedOffset>>,
         #[arg(long)]
         source: Option<String>,
         #[arg(long)]
         category: Option<String>,
         /// relevance, newest, oldest or recent.
-        #[arg(long)]
-        sort: Option<String>,
+        #[arg(long, default_value_t = Sort::Relevance)]
+        sort: Sort,
         /// Show every reprint of a story instead of one hit per story.
         #[arg(long)]
         no_collapse: bool,
         /// Print the JSON document the server returns.
         #[arg(long)]
         json: bool,
-        /// Show how the query was segmented and folded, and which terms each field was searched for.
+        /// Show how the query is planned: its kind, each word's class and weight, spans, pairs, conditions.
         #[arg(long)]
         explain: bool,
         /// With --explain: why this article matched or not.
@@ -228,7 +231,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if explain {
                 let explanation = match engine.explain(&query, id.as_deref()) {
                     Ok(explanation) => explanation,
-                    Err(error @ EngineError::NotFound(_)) => return invalid(error),
+                    Err(error @ EngineError::NotFound(_)) => return invalid(&error),
                     Err(error) => return Err(error.into()),
                 };
                 if json {
@@ -238,18 +241,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let params = SearchParams {
-                q: Some(query),
+            let request = SearchRequest {
+                query,
                 page,
                 size,
-                from,
-                to,
-                source,
-                category,
+                filters: Filters {
+                    from,
+                    to,
+                    source: source.filter(|s| !s.trim().is_empty()),
+                    category: category.filter(|s| !s.trim().is_empty()),
+                    ids: None,
+                },
                 sort,
-                collapse: Some(if no_collapse { "false" } else { "true" }.into()),
+                collapse: !no_collapse,
+                ..SearchRequest::default()
             };
-            run_query(&engine, &params, json)
+            run_query(&engine, &request, json)
         }
         Command::Serve { settings } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -300,29 +307,36 @@ fn open_engine(dir: &std::path::Path) -> anyhow::Result<Engine> {
 }
 
 /// Exit status of a query the engine refused (the caller's mistake).
-const INVALID_QUERY: u8 = 3;
+pub const INVALID_QUERY: u8 = 3;
 
-fn run_query(engine: &Engine, params: &SearchParams, json: bool) -> anyhow::Result<ExitCode> {
-    let request = match params.to_request() {
-        Ok(request) => request,
-        Err(error) => return invalid(error),
-    };
-    let response = match engine.search(&request) {
+fn date_from(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    parse_date_bound(text).ok_or_else(|| format!("not a date: `{text}` (use YYYY-MM-DD)"))
+}
+
+fn date_to(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    parse_date_upper_bound(text).ok_or_else(|| format!("not a date: `{text}` (use YYYY-MM-DD)"))
+}
+
+fn run_query(engine: &Engine, request: &SearchRequest, json: bool) -> anyhow::Result<ExitCode> {
+    let response = match engine.search(request) {
         Ok(response) => response,
-        Err(error @ EngineError::InvalidQuery(_)) => return invalid(error),
+        Err(EngineError::Request(error)) => return invalid(&error),
         Err(error) => return Err(error.into()),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&SearchJson::from(&response))?
+        );
     } else {
         print!("{}", render::listing(&response, render::use_colour()));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn invalid(error: EngineError) -> anyhow::Result<ExitCode> {
-    // The error's own text starts with "invalid query:".
-    eprintln!("查询有误 {error}");
+/// Says why a query was refused (the caller's mistake) and exits 3.
+pub fn invalid(error: &dyn std::fmt::Display) -> anyhow::Result<ExitCode> {
+    eprintln!("查询有误 invalid query: {error}");
     Ok(ExitCode::from(INVALID_QUERY))
 }
 

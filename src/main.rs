@@ -10,7 +10,22 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        // A query's unreadable value (a page that is no number, a date that
+        // is none) is a bad query, whose exit status is its own.
+        Err(error)
+            if std::env::args().nth(1).as_deref() == Some("query")
+                && matches!(
+                    error.kind(),
+                    clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+                ) =>
+        {
+            let _ = cli::invalid(&error.render().to_string().trim());
+            return ExitCode::from(cli::INVALID_QUERY);
+        }
+        Err(error) => error.exit(),
+    };
     // The server logs one line per request; the other commands only warnings.
     let default_filter = if matches!(args.command, cli::Command::Serve { .. }) {
         "info"

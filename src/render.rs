@@ -6,22 +6,28 @@ use std::io::IsTerminal;
 use xunwen_engine::SearchResponse;
 use xunwen_engine::query::plan::{Condition, SpanScore, TextFields, TextPlan};
 use xunwen_engine::search::Explanation;
+use xunwen_engine::snippet::Highlighted;
+use xunwen_server::present::summary;
 
 /// Colour only on a terminal, and never when NO_COLOR is set.
 pub fn use_colour() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-/// Turns the HTML form of a snippet into terminal text: `<mark>` becomes bold
-/// yellow (or nothing without colour), entities are decoded.
-fn terminal_text(html: &str, colour: bool) -> String {
-    let (open, close) = if colour {
-        ("\x1b[1;33m", "\x1b[0m")
-    } else {
-        ("", "")
-    };
-    let marked = html.replace("<mark>", open).replace("</mark>", close);
-    html_escape::decode_html_entities(&marked).into_owned()
+/// Highlighted text for a terminal: the marked pieces bold yellow (or as
+/// they are, without colour), on one line.
+fn terminal_text(text: &Highlighted, colour: bool) -> String {
+    let mut out = String::with_capacity(text.text.len());
+    for (piece, marked) in text.pieces() {
+        if marked && colour {
+            out.push_str("\x1b[1;33m");
+            out.push_str(piece);
+            out.push_str("\x1b[0m");
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out.replace('\n', " ")
 }
 
 pub fn listing(response: &SearchResponse, colour: bool) -> String {
@@ -33,23 +39,7 @@ pub fn listing(response: &SearchResponse, colour: bool) -> String {
             s.to_string()
         }
     };
-    let _ = writeln!(
-        out,
-        "{}",
-        dim(&format!(
-            "共 {} 条结果 {} hits, 第 {} 页 page {}, {:.1} ms{}",
-            response.total,
-            response.total,
-            response.page,
-            response.page,
-            response.took_ms,
-            if response.partial {
-                " (partial: time budget reached)"
-            } else {
-                ""
-            }
-        ))
-    );
+    let _ = writeln!(out, "{}", dim(&summary(response)));
     for ignored in &response.ignored {
         let _ = writeln!(out, "{}", dim(&format!("已忽略 ignored: {ignored}")));
     }
@@ -63,7 +53,7 @@ pub fn listing(response: &SearchResponse, colour: bool) -> String {
             out,
             "\n{:>3}. {}",
             first + i + 1,
-            terminal_text(&hit.title_html, colour)
+            terminal_text(&hit.title, colour)
         );
         let meta = [hit.source.clone().unwrap_or_default(), date, hit.id.clone()]
             .into_iter()
@@ -71,12 +61,8 @@ pub fn listing(response: &SearchResponse, colour: bool) -> String {
             .collect::<Vec<_>>()
             .join(" · ");
         let _ = writeln!(out, "     {}", dim(&meta));
-        if !hit.snippet_html.is_empty() {
-            let _ = writeln!(
-                out,
-                "     {}",
-                terminal_text(&hit.snippet_html, colour).replace('\n', " ")
-            );
+        if !hit.snippet.text.is_empty() {
+            let _ = writeln!(out, "     {}", terminal_text(&hit.snippet, colour));
         }
         if let Some(duplicates) = &hit.duplicates {
             let _ = writeln!(

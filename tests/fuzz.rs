@@ -19,11 +19,13 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseResult, TestRunner};
 use serde_json::Value;
 use xunwen_engine::EngineError;
+use xunwen_engine::SearchRequest;
 use xunwen_engine::dates::{beijing, find_datetime, parse_date_bound};
 use xunwen_engine::query::parse::{MAX_CLAUSES, parse};
-use xunwen_engine::search::SearchParams;
 use xunwen_indexer::decode::decode;
 use xunwen_indexer::extract::{Event, Input, extract, html};
+use xunwen_server::html::marked;
+use xunwen_server::params::SearchParams;
 
 use crate::util::shared;
 
@@ -111,18 +113,18 @@ fn fuzz_the_query_language_through_the_search() {
             q: Some(text.clone()),
             ..SearchParams::default()
         };
-        let request = params.to_request().expect("a query string alone is valid");
+        let request = SearchRequest::try_from(&params).expect("a query string alone is valid");
         match engine.search(&request) {
             Ok(response) => {
                 prop_assert!(response.hits.len() <= request.size);
                 for hit in &response.hits {
-                    for html in [&hit.title_html, &hit.snippet_html] {
+                    for html in [marked(&hit.title), marked(&hit.snippet)] {
                         let outside_marks = html.replace("<mark>", "").replace("</mark>", "");
                         prop_assert!(!outside_marks.contains('<'), "markup in {html}");
                     }
                 }
             }
-            Err(EngineError::InvalidQuery(message)) => prop_assert!(!message.is_empty()),
+            Err(EngineError::Request(refusal)) => prop_assert!(!refusal.to_string().is_empty()),
             Err(other) => prop_assert!(false, "search failed: {other}"),
         }
         Ok(())

@@ -24,6 +24,16 @@ pub fn search(args: &[&str]) -> Output {
         .expect("the search binary runs")
 }
 
+/// Runs `search` as a person would, `NO_COLOR` unset (its output is still
+/// no terminal).
+pub fn search_allowing_colour(args: &[&str]) -> Output {
+    Command::new(search_binary())
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the search binary runs")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -13,9 +13,12 @@ use std::sync::LazyLock;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use regex::Regex;
 
+/// Beijing time's offset from UTC, in seconds.
+pub const BEIJING_OFFSET_SECONDS: i32 = 8 * 3600;
+
 /// Archives are in Beijing time unless they say otherwise.
 pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+    FixedOffset::east_opt(BEIJING_OFFSET_SECONDS).expect("valid offset")
 }
 
 static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -154,6 +157,17 @@ pub fn parse_date_bound(text: &str) -> Option<DateTime<FixedOffset>> {
     find_datetime(trimmed)
 }
 
+/// The upper end of a date range: a date alone (no time of day) means the
+/// whole of that day.
+pub fn parse_date_upper_bound(text: &str) -> Option<DateTime<FixedOffset>> {
+    let end = parse_date_bound(text)?;
+    Some(if end.time() == NaiveTime::MIN {
+        end + chrono::Duration::seconds(86_399)
+    } else {
+        end
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +211,14 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(rfc(text).as_deref(), Some(expected), "{text}");
         }
+    }
+
+    #[test]
+    fn a_bare_upper_date_means_the_whole_day() {
+        let end = parse_date_upper_bound("2023-06-30").unwrap();
+        assert_eq!(end.to_rfc3339(), "2023-06-30T23:59:59+08:00");
+        let end = parse_date_upper_bound("2023-06-30 12:00").unwrap();
+        assert_eq!(end.to_rfc3339(), "2023-06-30T12:00:00+08:00");
     }
 
     #[test]

@@ -1,9 +1,24 @@
-//! Typed errors of the engine.
+//! Typed errors of the engine. Messages are written for the person running
+//! the command; each face (HTTP, terminal) decides its own status.
 
 use std::path::PathBuf;
 
-/// What can go wrong in the engine. Messages are written for the person
-/// running the command.
+/// What is wrong with a search request: the caller's mistake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the query is {chars} characters long; at most {max} are allowed")]
+    QueryTooLong { chars: usize, max: usize },
+    #[error("size must be between 1 and {max}")]
+    SizeOutOfRange { max: usize },
+    #[error("page numbers start at 1")]
+    PageZero,
+    #[error("results past the first {max} cannot be paged to; narrow the search instead")]
+    PageTooDeep { max: usize },
+    #[error("`from` is after `to`")]
+    DatesReversed,
+}
+
+/// What can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("another indexer is writing to {index}: {holder}")]
@@ -22,8 +37,8 @@ pub enum EngineError {
         "the index directory {0} is on a read-only filesystem: tantivy must write its lock files there to read or write it; copy the index to a writable directory or mount it read-write"
     )]
     ReadOnly(PathBuf),
-    #[error("invalid query: {0}")]
-    InvalidQuery(String),
+    #[error("invalid request: {0}")]
+    Request(#[from] RequestError),
     #[error("no article with id {0}")]
     NotFound(String),
     #[error("{context}: {source}")]

@@ -1,16 +1,14 @@
-//! Facet counts on the matching set: per source, per year, per month; and a
-//! collector wrapper that stops collecting when a time budget runs out.
+//! Facet counts on the matching set: per source, per year, per month.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::Weight;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::dates::BEIJING_OFFSET_SECONDS;
+use crate::schema::{Columns, SourceCounts};
 
 /// One facet value and how many matching articles have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,8 +34,7 @@ pub struct FacetCollector {
 pub struct FacetSegmentCollector {
     sources: Option<StrColumn>,
     published: Column<tantivy::DateTime>,
-    /// Count per source term ordinal.
-    source_counts: Vec<u64>,
+    source_counts: SourceCounts,
     /// Count per month from `first_month` on (months as `year * 12 +
     /// month0`): the segment's date range is known, so a flat array does.
     month_counts: Vec<u64>,
@@ -48,7 +45,7 @@ pub struct FacetSegmentCollector {
 /// integer arithmetic (days to civil date, after Howard Hinnant), since this
 /// runs for every matching article.
 fn beijing_month(timestamp: i64) -> i32 {
-    let days = (timestamp + 8 * 3600).div_euclid(86_400) + 719_468;
+    let days = (timestamp + i64::from(BEIJING_OFFSET_SECONDS)).div_euclid(86_400) + 719_468;
     let era = days.div_euclid(146_097);
     let day_of_era = days - era * 146_097;
     let year_of_era =
@@ -76,15 +73,16 @@ impl Collector for FacetCollector {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
-        let sources = segment.fast_fields().str("source")?;
-        let terms = sources.as_ref().map_or(0, |s| s.num_terms());
-        let published = segment.fast_fields().date("published")?;
+        let columns = Columns::of(segment);
+        let sources = columns.source()?;
+        let source_counts = SourceCounts::for_column(sources.as_ref());
+        let published = columns.published()?;
         let first_month = beijing_month(published.min_value().into_timestamp_secs());
         let last_month = beijing_month(published.max_value().into_timestamp_secs());
         Ok(FacetSegmentCollector {
             sources,
             published,
-            source_counts: vec![0; terms],
+            source_counts,
             month_counts: vec![0; (last_month - first_month).max(0) as usize + 1],
             first_month,
         })
@@ -147,13 +145,7 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(sources) = &self.sources {
-            for ord in sources.term_ords(doc) {
-                if let Some(count) = self.source_counts.get_mut(ord as usize) {
-                    *count += 1;
-                }
-            }
-        }
+        self.source_counts.count(self.sources.as_ref(), doc);
         if let Some(date) = self.published.first(doc) {
             let month = beijing_month(date.into_timestamp_secs()) - self.first_month;
             if let Some(count) = self.month_counts.get_mut(month as usize) {
@@ -164,97 +156,13 @@ impl SegmentCollector for FacetSegmentCollector {
 
     fn harvest(self) -> FacetFruit {
         let mut names = HashMap::new();
-        if let Some(sources) = &self.sources {
-            let mut name = String::new();
-            for (ord, count) in self
-                .source_counts
-                .into_iter()
-                .enumerate()
-                .filter(|(_, c)| *c > 0)
-            {
-                let ord = ord as u64;
-                name.clear();
-                if sources.ord_to_str(ord, &mut name).unwrap_or(false) {
-                    *names.entry(name.clone()).or_default() += count;
-                }
-            }
-        }
+        self.source_counts
+            .add_names_to(self.sources.as_ref(), &mut names);
         let months = (self.first_month..)
             .zip(self.month_counts)
             .filter(|(_, count)| *count > 0)
             .collect();
         (names, months)
-    }
-}
-
-/// Runs an inner collector, but stops feeding it once the deadline passes and
-/// raises the `partial` flag: an expensive query answers in time, flagged.
-pub struct Budgeted<C> {
-    pub inner: C,
-    pub deadline: Option<Instant>,
-    pub partial: Arc<AtomicBool>,
-}
-
-/// How many documents are collected between two looks at the clock.
-const DOCS_BETWEEN_CLOCK_CHECKS: u32 = 2048;
-
-impl<C: Collector> Collector for Budgeted<C> {
-    type Fruit = C::Fruit;
-    type Child = C::Child;
-
-    fn for_segment(
-        &self,
-        ordinal: SegmentOrdinal,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<C::Child> {
-        self.inner.for_segment(ordinal, segment)
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.inner.requires_scoring()
-    }
-
-    fn merge_fruits(
-        &self,
-        fruits: Vec<<C::Child as SegmentCollector>::Fruit>,
-    ) -> tantivy::Result<C::Fruit> {
-        self.inner.merge_fruits(fruits)
-    }
-
-    fn collect_segment(
-        &self,
-        weight: &dyn Weight,
-        ordinal: u32,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
-        let mut child = self.inner.for_segment(ordinal, segment)?;
-        // Looked at before each segment too: an index of many small segments
-        // (frequent commits) would otherwise never reach a clock check.
-        if self.deadline.is_some_and(|d| Instant::now() >= d) {
-            self.partial.store(true, Ordering::Relaxed);
-        }
-        if self.partial.load(Ordering::Relaxed) {
-            return Ok(child.harvest());
-        }
-        let mut scorer = weight.scorer(segment, 1.0)?;
-        let alive = segment.alive_bitset();
-        let mut since_check = 0u32;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if alive.is_none_or(|bits| bits.is_alive(doc)) {
-                child.collect(doc, scorer.score());
-            }
-            since_check += 1;
-            if since_check == DOCS_BETWEEN_CLOCK_CHECKS {
-                since_check = 0;
-                if self.deadline.is_some_and(|d| Instant::now() >= d) {
-                    self.partial.store(true, Ordering::Relaxed);
-                    break;
-                }
-            }
-            doc = scorer.advance();
-        }
-        Ok(child.harvest())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The heart of Xunwen (寻闻): schema, Chinese analysis, the index, queries,
 //! snippets and facets. Synchronous code, no HTTP; the indexer, the server and
-//! the `search` command line all go through it.
+//! the `search` command line all go through it. It speaks types: each face
+//! presents them its own way.
 
 pub mod analysis;
 pub mod article;
@@ -16,6 +17,6 @@ pub mod snippet;
 pub mod stats;
 
 pub use article::Article;
-pub use error::EngineError;
+pub use error::{EngineError, RequestError};
 pub use index::{ArticleWriter, NewsIndex, Upsert};
 pub use search::{Engine, SearchRequest, SearchResponse, Sort};

@@ -1,21 +1,43 @@
-//! The index schema: one place that names every field and how it is analysed.
+//! The index schema: one place that names every field, says how it is
+//! analysed, and reads the fast fields (column stores) back.
 //!
 //! ```
 //! let (schema, fields) = xunwen_engine::schema::build_schema();
-//! assert_eq!(schema.get_field_name(fields.title), "title");
+//! assert_eq!(schema.get_field_name(fields.title), xunwen_engine::schema::names::TITLE);
 //! ```
 
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
     Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::{DocId, SegmentReader};
 
 use crate::analysis::{CHARS_ANALYZER, KEYWORD_ANALYZER, WORDS_ANALYZER};
+
+/// The name of every field.
+pub mod names {
+    pub const ID: &str = "id";
+    pub const URL: &str = "url";
+    pub const TITLE: &str = "title";
+    pub const BODY: &str = "body";
+    pub const TITLE_CHARS: &str = "title_chars";
+    pub const BODY_CHARS: &str = "body_chars";
+    pub const SOURCE: &str = "source";
+    pub const AUTHOR: &str = "author";
+    pub const PUBLISHED: &str = "published";
+    pub const CATEGORY: &str = "category";
+    pub const CLUSTER: &str = "cluster";
+    pub const SIMHASH: &str = "simhash";
+    pub const CONTENT_HASH: &str = "content_hash";
+    pub const PROVENANCE: &str = "provenance";
+}
 
 /// Handles of every field of the schema.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// Stable id: the record's own id, else a normalised URL, else a content hash.
+    /// Stable id: the record's own id, else its address or file name, else a
+    /// content hash.
     pub id: Field,
     pub url: Field,
     /// Title and body: stored as given, searched by jieba words.
@@ -64,25 +86,119 @@ fn keyword_options() -> TextOptions {
 
 /// Builds the schema and the handles of its fields.
 pub fn build_schema() -> (Schema, Fields) {
+    use names::*;
     let mut builder = Schema::builder();
     let fields = Fields {
-        id: builder.add_text_field("id", STRING | STORED | FAST),
-        url: builder.add_text_field("url", STRING | STORED),
-        title: builder.add_text_field("title", text_options(WORDS_ANALYZER, true)),
-        body: builder.add_text_field("body", text_options(WORDS_ANALYZER, true)),
-        title_chars: builder.add_text_field("title_chars", text_options(CHARS_ANALYZER, false)),
-        body_chars: builder.add_text_field("body_chars", text_options(CHARS_ANALYZER, false)),
-        source: builder.add_text_field("source", keyword_options()),
-        author: builder.add_text_field("author", keyword_options()),
+        id: builder.add_text_field(ID, STRING | STORED | FAST),
+        url: builder.add_text_field(URL, STRING | STORED),
+        title: builder.add_text_field(TITLE, text_options(WORDS_ANALYZER, true)),
+        body: builder.add_text_field(BODY, text_options(WORDS_ANALYZER, true)),
+        title_chars: builder.add_text_field(TITLE_CHARS, text_options(CHARS_ANALYZER, false)),
+        body_chars: builder.add_text_field(BODY_CHARS, text_options(CHARS_ANALYZER, false)),
+        source: builder.add_text_field(SOURCE, keyword_options()),
+        author: builder.add_text_field(AUTHOR, keyword_options()),
         published: builder.add_date_field(
-            "published",
+            PUBLISHED,
             DateOptions::from(INDEXED | STORED | FAST).set_precision(DateTimePrecision::Seconds),
         ),
-        category: builder.add_text_field("category", keyword_options()),
-        cluster: builder.add_u64_field("cluster", INDEXED | STORED | FAST),
-        simhash: builder.add_u64_field("simhash", STORED | FAST),
-        content_hash: builder.add_u64_field("content_hash", FAST),
-        provenance: builder.add_text_field("provenance", STORED),
+        category: builder.add_text_field(CATEGORY, keyword_options()),
+        cluster: builder.add_u64_field(CLUSTER, INDEXED | STORED | FAST),
+        simhash: builder.add_u64_field(SIMHASH, STORED | FAST),
+        content_hash: builder.add_u64_field(CONTENT_HASH, FAST),
+        provenance: builder.add_text_field(PROVENANCE, STORED),
     };
     (builder.build(), fields)
+}
+
+/// The fast fields of one segment, by name, in one place.
+#[derive(Clone, Copy)]
+pub struct Columns<'a> {
+    segment: &'a SegmentReader,
+}
+
+impl<'a> Columns<'a> {
+    pub fn of(segment: &'a SegmentReader) -> Columns<'a> {
+        Columns { segment }
+    }
+
+    pub fn published(self) -> tantivy::Result<Column<tantivy::DateTime>> {
+        self.segment.fast_fields().date(names::PUBLISHED)
+    }
+
+    pub fn cluster(self) -> tantivy::Result<Column<u64>> {
+        self.segment.fast_fields().u64(names::CLUSTER)
+    }
+
+    pub fn simhash(self) -> tantivy::Result<Column<u64>> {
+        self.segment.fast_fields().u64(names::SIMHASH)
+    }
+
+    pub fn content_hash(self) -> tantivy::Result<Column<u64>> {
+        self.segment.fast_fields().u64(names::CONTENT_HASH)
+    }
+
+    /// `None` when no article of the segment has a source.
+    pub fn source(self) -> tantivy::Result<Option<StrColumn>> {
+        self.segment.fast_fields().str(names::SOURCE)
+    }
+
+    pub fn id(self) -> tantivy::Result<Option<StrColumn>> {
+        self.segment.fast_fields().str(names::ID)
+    }
+}
+
+/// The first value of a text column for a document, into `text`; false when
+/// it has none.
+pub fn read_str(column: &StrColumn, doc: DocId, text: &mut String) -> std::io::Result<bool> {
+    text.clear();
+    match column.term_ords(doc).next() {
+        Some(ord) => column.ord_to_str(ord, text),
+        None => Ok(false),
+    }
+}
+
+/// Counts source names over documents: per term ordinal while counting
+/// (cheap, for every matching article), resolved to names once at the end.
+#[derive(Debug, Default)]
+pub struct SourceCounts {
+    by_ordinal: Vec<u64>,
+}
+
+impl SourceCounts {
+    pub fn for_column(column: Option<&StrColumn>) -> SourceCounts {
+        SourceCounts {
+            by_ordinal: vec![0; column.map_or(0, |c| c.num_terms())],
+        }
+    }
+
+    pub fn count(&mut self, column: Option<&StrColumn>, doc: DocId) {
+        if let Some(column) = column {
+            for ord in column.term_ords(doc) {
+                if let Some(count) = self.by_ordinal.get_mut(ord as usize) {
+                    *count += 1;
+                }
+            }
+        }
+    }
+
+    /// The counts by name, added into `into`.
+    pub fn add_names_to(
+        self,
+        column: Option<&StrColumn>,
+        into: &mut std::collections::HashMap<String, u64>,
+    ) {
+        let Some(column) = column else {
+            return;
+        };
+        let mut name = String::new();
+        for (ord, count) in self.by_ordinal.into_iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            name.clear();
+            if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
+                *into.entry(name.clone()).or_default() += count;
+            }
+        }
+    }
 }

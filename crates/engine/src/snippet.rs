@@ -1,17 +1,18 @@
-//! Highlighted snippets: lengths in characters, cut at sentence ends
-//! (。！？；) where possible, overlapping highlights merged, HTML-escaped with
-//! only `<mark>` added.
+//! Highlighted text: which characters of a title or snippet matched the
+//! query, as character ranges (each face marks them its own way). Snippets
+//! count characters, not bytes, are cut at sentence ends (。！？；) where
+//! possible, and overlapping highlights are merged.
 //!
 //! Highlights are found on the folded text, character for character, so
 //! `處理` in an article lights up for the query `处理`, and the marks land on
 //! the characters the reader sees.
 //!
 //! ```
-//! use xunwen_engine::snippet::{Highlighter, Snippet};
+//! use xunwen_engine::snippet::{Highlighter, Mark};
 //! let highlighter = Highlighter::new(&["防汛".to_string()]);
 //! let snippet = highlighter.snippet("今天开会。各地全力防汛救灾！明天继续。", 10);
 //! assert_eq!(snippet.text, "各地全力防汛救灾！");
-//! assert_eq!(snippet.html, "各地全力<mark>防汛</mark>救灾！");
+//! assert_eq!(snippet.marks, [Mark { start: 4, end: 6 }]);
 //! ```
 
 use serde::Serialize;
@@ -20,14 +21,45 @@ use crate::analysis::{fold, is_term_char};
 
 const SENTENCE_ENDS: &[char] = &['。', '！', '？', '；', '!', '?', ';', '\n'];
 
-/// A piece of text in plain and highlighted HTML form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Snippet {
+/// A range of characters (not bytes) that matched, `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Mark {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Text with the characters that matched the query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Highlighted {
     pub text: String,
-    pub html: String,
-    /// Character ranges of `text` that matched.
-    #[serde(skip)]
-    pub marks: Vec<(usize, usize)>,
+    /// In order, never overlapping or touching.
+    pub marks: Vec<Mark>,
+}
+
+impl Highlighted {
+    /// The text in pieces, each with whether it is marked, in order.
+    pub fn pieces(&self) -> Vec<(&str, bool)> {
+        let mut pieces = Vec::with_capacity(self.marks.len() * 2 + 1);
+        let byte_of: Vec<usize> = self
+            .text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(self.text.len()))
+            .collect();
+        let mut at = 0;
+        for mark in &self.marks {
+            let (start, end) = (byte_of[mark.start], byte_of[mark.end]);
+            if start > at {
+                pieces.push((&self.text[at..start], false));
+            }
+            pieces.push((&self.text[start..end], true));
+            at = end;
+        }
+        if at < self.text.len() {
+            pieces.push((&self.text[at..], false));
+        }
+        pieces
+    }
 }
 
 /// Finds and marks query words in stored text.
@@ -83,15 +115,15 @@ impl Highlighter {
     }
 
     /// The whole text, highlighted.
-    pub fn highlight(&self, text: &str) -> Snippet {
+    pub fn highlight(&self, text: &str) -> Highlighted {
         let chars: Vec<char> = text.chars().collect();
         let marks = self.matches(&chars);
-        render(&chars, &marks)
+        highlighted(&chars, &marks)
     }
 
     /// The best passage of at most `max_chars` characters: the one covering
     /// the most distinct query words, widened to whole sentences where they fit.
-    pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
+    pub fn snippet(&self, text: &str, max_chars: usize) -> Highlighted {
         let chars: Vec<char> = text.chars().collect();
         if chars.len() <= max_chars {
             return self.highlight(text);
@@ -105,11 +137,13 @@ impl Highlighter {
             .filter(|(s, e)| *e > start && *s < end)
             .map(|(s, e)| ((*s).max(start) - start, (*e).min(end) - start))
             .collect();
-        let mut snippet = render(&chars[start..end], &window_marks);
+        let mut snippet = highlighted(&chars[start..end], &window_marks);
         if start > 0 && !SENTENCE_ENDS.contains(&chars[start - 1]) && !snippet.text.is_empty() {
             snippet.text.insert(0, '…');
-            snippet.html.insert(0, '…');
-            snippet.marks = snippet.marks.iter().map(|(s, e)| (s + 1, e + 1)).collect();
+            for mark in &mut snippet.marks {
+                mark.start += 1;
+                mark.end += 1;
+            }
         }
         if end < chars.len()
             && !chars[end - 1..end]
@@ -117,7 +151,6 @@ impl Highlighter {
                 .any(|c| SENTENCE_ENDS.contains(c))
         {
             snippet.text.push('…');
-            snippet.html.push('…');
         }
         snippet
     }
@@ -188,43 +221,13 @@ fn widen_to_sentences(
     (new_start, new_end.max(new_start))
 }
 
-fn escape_into(out: &mut String, c: char) {
-    match c {
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '&' => out.push_str("&amp;"),
-        '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&#39;"),
-        _ => out.push(c),
-    }
-}
-
-fn render(chars: &[char], marks: &[(usize, usize)]) -> Snippet {
-    let mut html = String::with_capacity(chars.len() * 4);
-    let mut next_mark = marks.iter().peekable();
-    let mut open_until = None;
-    for (i, c) in chars.iter().enumerate() {
-        if open_until.is_none()
-            && let Some((start, end)) = next_mark.peek()
-            && *start == i
-        {
-            html.push_str("<mark>");
-            open_until = Some(*end);
-            next_mark.next();
-        }
-        escape_into(&mut html, *c);
-        if open_until == Some(i + 1) {
-            html.push_str("</mark>");
-            open_until = None;
-        }
-    }
-    if open_until.is_some() {
-        html.push_str("</mark>");
-    }
-    Snippet {
+fn highlighted(chars: &[char], marks: &[(usize, usize)]) -> Highlighted {
+    Highlighted {
         text: chars.iter().collect(),
-        html,
-        marks: marks.to_vec(),
+        marks: marks
+            .iter()
+            .map(|&(start, end)| Mark { start, end })
+            .collect(),
     }
 }
 
@@ -234,6 +237,14 @@ mod tests {
 
     fn highlighter(words: &[&str]) -> Highlighter {
         Highlighter::new(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+    }
+
+    fn marked(text: &Highlighted) -> Vec<&str> {
+        text.pieces()
+            .into_iter()
+            .filter(|(_, marked)| *marked)
+            .map(|(piece, _)| piece)
+            .collect()
     }
 
     #[test]
@@ -251,34 +262,40 @@ mod tests {
             "{}",
             snippet.text
         );
-        assert!(snippet.html.contains("<mark>防汛</mark>"));
-    }
-
-    #[test]
-    fn article_markup_is_escaped_and_only_marks_added() {
-        let snippet = highlighter(&["新闻"]).highlight("<script>alert('新闻')</script>&");
-        assert_eq!(
-            snippet.html,
-            "&lt;script&gt;alert(&#39;<mark>新闻</mark>&#39;)&lt;/script&gt;&amp;"
-        );
+        assert_eq!(marked(&snippet), ["防汛"]);
     }
 
     #[test]
     fn overlapping_highlights_are_merged() {
         let snippet = highlighter(&["长江中", "中下游", "长江"]).highlight("长江中下游降雨");
-        assert_eq!(snippet.html, "<mark>长江中下游</mark>降雨");
+        assert_eq!(snippet.pieces(), [("长江中下游", true), ("降雨", false)]);
     }
 
     #[test]
     fn folded_matches_mark_the_original_characters() {
         let snippet = highlighter(&["处理", "abc"]).highlight("待處理的ＡＢＣ文件，said");
-        assert_eq!(
-            snippet.html,
-            "待<mark>處理</mark>的<mark>ＡＢＣ</mark>文件，said"
+        assert_eq!(marked(&snippet), ["處理", "ＡＢＣ"]);
+        assert_eq!(marked(&highlighter(&["ai"]).highlight("said ai")), ["ai"]);
+    }
+
+    #[test]
+    fn marks_count_characters_and_shift_past_a_leading_ellipsis() {
+        let text = format!(
+            "{}。中间的一句话提到防汛，后面还有很多内容{}",
+            "开头".repeat(40),
+            "结尾".repeat(40)
         );
+        let snippet = highlighter(&["防汛"]).snippet(&text, 20);
+        assert!(
+            snippet.text.starts_with('…') || snippet.text.starts_with("中间"),
+            "{}",
+            snippet.text
+        );
+        let chars: Vec<char> = snippet.text.chars().collect();
+        let mark = snippet.marks[0];
         assert_eq!(
-            highlighter(&["ai"]).highlight("said ai").html,
-            "said <mark>ai</mark>"
+            chars[mark.start..mark.end].iter().collect::<String>(),
+            "防汛"
         );
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::error::EngineError;
 use crate::index::{NewsIndex, from_tantivy_date};
+use crate::schema::{Columns, SourceCounts};
 
 /// A summary of an index, as `search stats` prints it.
 #[derive(Debug, Clone, Serialize)]
@@ -26,19 +27,6 @@ pub struct SourceCount {
     pub articles: u64,
 }
 
-fn directory_size(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 impl NewsIndex {
     /// Summarises the last commit.
     pub fn stats(&self, top: usize) -> Result<IndexStats, EngineError> {
@@ -48,9 +36,10 @@ impl NewsIndex {
         let mut undated = 0;
         let mut sources: HashMap<String, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
-            let published = segment.fast_fields().date("published")?;
-            let source_column = segment.fast_fields().str("source")?;
-            let mut ord_counts: HashMap<u64, u64> = HashMap::new();
+            let columns = Columns::of(segment);
+            let published = columns.published()?;
+            let source_column = columns.source()?;
+            let mut counts = SourceCounts::for_column(source_column.as_ref());
             for doc_id in segment.doc_ids_alive() {
                 match published.first(doc_id) {
                     Some(date) => {
@@ -60,21 +49,9 @@ impl NewsIndex {
                     }
                     None => undated += 1,
                 }
-                if let Some(column) = &source_column {
-                    for ord in column.term_ords(doc_id) {
-                        *ord_counts.entry(ord).or_default() += 1;
-                    }
-                }
+                counts.count(source_column.as_ref(), doc_id);
             }
-            if let Some(column) = &source_column {
-                let mut name = String::new();
-                for (ord, count) in ord_counts {
-                    name.clear();
-                    if column.ord_to_str(ord, &mut name).unwrap_or(false) {
-                        *sources.entry(name.clone()).or_default() += count;
-                    }
-                }
-            }
+            counts.add_names_to(source_column.as_ref(), &mut sources);
         }
         let mut top_sources: Vec<SourceCount> = sources
             .into_iter()
@@ -96,7 +73,7 @@ impl NewsIndex {
             undated,
             top_sources,
             segments: searcher.segment_readers().len(),
-            size_bytes: directory_size(self.path()),
+            size_bytes: self.size_on_disk(),
         })
     }
 }

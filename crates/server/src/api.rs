@@ -1,22 +1,25 @@
 //! The JSON endpoints: search, articles, related articles, health, metrics.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use xunwen_engine::search::{Hit, SearchParams};
-use xunwen_engine::{Article, Engine, SearchRequest, SearchResponse};
+use xunwen_engine::{Engine, EngineError, SearchRequest, SearchResponse};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::json::{HitJson, RelatedJson, SearchJson};
+use crate::metrics::{CONTENT_TYPE, IndexGauges};
+use crate::params::SearchParams;
 use crate::state::AppState;
 
-/// Runs a blocking engine call off the async threads, holding a search permit.
+/// Runs blocking engine work off the async threads, holding a search
+/// permit. `None` when there is no index to work on.
 pub async fn with_engine<T: Send + 'static>(
     state: &AppState,
-    work: impl FnOnce(Engine) -> Result<T, xunwen_engine::EngineError> + Send + 'static,
+    work: impl FnOnce(Engine) -> Result<T, EngineError> + Send + 'static,
 ) -> Result<Option<T>, ApiError> {
     let Some(engine) = state.engine() else {
         return Ok(None);
@@ -28,8 +31,7 @@ pub async fn with_engine<T: Send + 'static>(
         Ok(Ok(permit)) => permit,
         _ => {
             return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "busy",
+                ErrorCode::Busy,
                 "too many searches at once; try again shortly",
             ));
         }
@@ -39,55 +41,80 @@ pub async fn with_engine<T: Send + 'static>(
         work(engine)
     })
     .await
-    .map_err(|error| {
-        tracing::error!(%error, "search task failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the search failed; the server log has the details",
-        )
-    })?;
+    .map_err(|error| ApiError::internal(&error))?;
     Ok(Some(result?))
 }
 
-/// The answer when there is no index to search: no hits, and why.
-fn empty_response(request: &SearchRequest, reason: Option<String>) -> SearchResponse {
-    let why = match reason {
-        Some(reason) if !reason.starts_with("no index") => {
-            format!("the index cannot be searched: {reason}")
-        }
-        _ => "the index is empty: run `search index PATH` first".into(),
-    };
-    SearchResponse::empty(request, vec![why])
+/// The error when there is no index to read from.
+fn no_index(state: &AppState) -> ApiError {
+    match state.unavailable() {
+        Some(error) if !matches!(*error, EngineError::NoIndex(_)) => ApiError::new(
+            ErrorCode::IndexUnavailable,
+            format!("the index cannot be searched: {error}"),
+        ),
+        _ => ApiError::new(
+            ErrorCode::IndexEmpty,
+            "the index is empty: run `search index PATH` first",
+        ),
+    }
 }
 
-/// Checks parameters and searches; used by the JSON endpoint and the page.
+/// The answer to a search when there is no index: no hits, and why.
+fn without_index(state: &AppState, request: &SearchRequest) -> SearchResponse {
+    SearchResponse::empty(request, vec![no_index(state).message])
+}
+
+/// The parameters of a GET, or why they cannot be read.
+pub fn query_params(
+    params: &Result<Query<SearchParams>, QueryRejection>,
+) -> Result<&SearchParams, ApiError> {
+    params
+        .as_ref()
+        .map(|Query(params)| params)
+        .map_err(|rejection| ApiError::new(ErrorCode::InvalidParameters, rejection.body_text()))
+}
+
+/// Checks the parameters and searches; used by the JSON endpoint and the page.
 pub async fn search_response(
     state: &AppState,
-    params: Result<Query<SearchParams>, QueryRejection>,
+    params: &SearchParams,
 ) -> Result<SearchResponse, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
-    let request = params.to_request()?;
+    let request = SearchRequest::try_from(params)?;
     let for_engine = request.clone();
     let response = with_engine(state, move |engine| engine.search(&for_engine)).await?;
-    Ok(response.unwrap_or_else(|| empty_response(&request, state.unavailable_reason())))
+    Ok(response.unwrap_or_else(|| without_index(state, &request)))
 }
 
+/// `GET /api/search`.
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<SearchResponse>, ApiError> {
-    Ok(Json(search_response(&state, params).await?))
+) -> Result<Response, ApiError> {
+    let response = search_response(&state, query_params(&params)?).await?;
+    Ok(Json(SearchJson::from(&response)).into_response())
 }
 
+/// `POST /api/search` with the parameters as a JSON object: a pasted
+/// passage of 10,000 characters is about 90 KB in a URL, past what URLs
+/// carry, and about 30 KB in a body.
+pub async fn search_posted(
+    State(state): State<AppState>,
+    body: Result<Json<SearchParams>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(params) = body
+        .map_err(|rejection| ApiError::new(ErrorCode::InvalidParameters, rejection.body_text()))?;
+    let response = search_response(&state, &params).await?;
+    Ok(Json(SearchJson::from(&response)).into_response())
+}
+
+/// `GET /api/articles/{id}`.
 pub async fn article(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Article>, ApiError> {
+) -> Result<Response, ApiError> {
     let found = with_engine(&state, move |engine| engine.article(&id)).await?;
-    found
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("the index is empty"))
+    let article = found.ok_or_else(|| no_index(&state))?;
+    Ok(Json(article).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,67 +122,74 @@ pub struct RelatedParams {
     size: Option<String>,
 }
 
+/// `GET /api/articles/{id}/related?size=5`.
 pub async fn related(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Result<Query<RelatedParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+) -> Result<Response, ApiError> {
+    let Query(params) = params
+        .map_err(|rejection| ApiError::new(ErrorCode::InvalidParameters, rejection.body_text()))?;
     let size = match params.size.as_deref() {
         None | Some("") => 5,
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=50).contains(&n) => n,
             _ => {
-                return Err(ApiError::bad_request(
+                return Err(ApiError::new(
+                    ErrorCode::InvalidSize,
                     "`size` must be a whole number from 1 to 50",
                 ));
             }
         },
     };
-    let id_for_engine = id.clone();
-    let hits: Option<Vec<Hit>> =
-        with_engine(&state, move |engine| engine.related(&id_for_engine, size)).await?;
-    let hits = hits.ok_or_else(|| ApiError::not_found("the index is empty"))?;
-    Ok(Json(json!({ "id": id, "related": hits })))
+    let for_engine = id.clone();
+    let hits = with_engine(&state, move |engine| engine.related(&for_engine, size))
+        .await?
+        .ok_or_else(|| no_index(&state))?;
+    let body = RelatedJson {
+        id: &id,
+        related: hits.iter().map(HitJson::from).collect(),
+    };
+    Ok(Json(body).into_response())
 }
 
+/// `GET /healthz`: the server answers; whether the index is ready, and why not.
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
     match state.engine() {
         Some(engine) => Json(
             json!({ "status": "ok", "index": "ready", "articles": engine.searcher().num_docs() }),
         ),
-        None => Json(
-            json!({ "status": "ok", "index": "unavailable", "reason": state.unavailable_reason(), "articles": 0 }),
-        ),
+        None => Json(json!({
+            "status": "ok",
+            "index": "unavailable",
+            "reason": state.unavailable().map(|e| e.to_string()),
+            "articles": 0
+        })),
     }
 }
 
+/// `GET /metrics`: Prometheus exposition. The index's size is read off the
+/// async threads (it lists the directory).
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let (articles, size) = match state.engine() {
-        Some(engine) => {
-            let size = std::fs::read_dir(engine.index().path())
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .filter_map(|e| e.metadata().ok())
-                        .map(|m| m.len())
-                        .sum()
-                })
-                .unwrap_or(0);
-            (engine.searcher().num_docs(), size)
-        }
-        None => (0, 0),
+    let engine = state.engine();
+    let (articles, size_bytes) = tokio::task::spawn_blocking(move || {
+        engine.map_or((0, 0), |engine| {
+            (engine.searcher().num_docs(), engine.index().size_on_disk())
+        })
+    })
+    .await
+    .unwrap_or((0, 0));
+    let gauges = IndexGauges {
+        articles,
+        size_bytes,
+        last_reload: state.last_reload.load(std::sync::atomic::Ordering::Relaxed),
     };
-    let last_reload = state.last_reload.load(std::sync::atomic::Ordering::Relaxed);
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(articles, size, last_reload),
+        [(header::CONTENT_TYPE, CONTENT_TYPE)],
+        state.metrics.render(gauges),
     )
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::not_found("no such page")
+    ApiError::new(ErrorCode::NoSuchPage, "no such page")
 }

@@ -1,62 +1,147 @@
-//! HTTP errors, made in one place: JSON `{ "error": { "code", "message" } }`,
-//! 4xx for the caller's mistakes; internal details are logged, not sent.
+//! HTTP errors, made in one place: every error the server answers with has
+//! one code and one status, in one table; the body is JSON
+//! `{ "error": { "code", "message" } }`. Internal details are logged, not
+//! sent.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use xunwen_engine::EngineError;
+use xunwen_engine::{EngineError, RequestError};
 
+/// Declares the error codes: each row names a code, its HTTP status and its
+/// wire name.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $name:ident => $status:ident, $code:literal;)*) => {
+        /// Every error the server answers with.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$name,)*];
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(ErrorCode::$name => StatusCode::$status,)*
+                }
+            }
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$name => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// `page` is not a whole number.
+    InvalidPage => BAD_REQUEST, "invalid_page";
+    /// `size` is not a whole number, or out of range.
+    InvalidSize => BAD_REQUEST, "invalid_size";
+    /// `from` or `to` is not a date.
+    InvalidDate => BAD_REQUEST, "invalid_date";
+    /// `from` is after `to`.
+    DatesReversed => BAD_REQUEST, "dates_reversed";
+    InvalidSort => BAD_REQUEST, "invalid_sort";
+    InvalidCollapse => BAD_REQUEST, "invalid_collapse";
+    /// The query string cannot be read (not UTF-8, not key=value pairs).
+    InvalidParameters => BAD_REQUEST, "invalid_parameters";
+    QueryTooLong => BAD_REQUEST, "query_too_long";
+    /// Page 0, or past the deepest page that may be asked for.
+    PageOutOfRange => BAD_REQUEST, "page_out_of_range";
+    ArticleNotFound => NOT_FOUND, "article_not_found";
+    NoSuchPage => NOT_FOUND, "not_found";
+    /// There is no index yet.
+    IndexEmpty => NOT_FOUND, "index_empty";
+    /// The index cannot be searched (damaged, unreadable).
+    IndexUnavailable => SERVICE_UNAVAILABLE, "index_unavailable";
+    Busy => TOO_MANY_REQUESTS, "busy";
+    Internal => INTERNAL_SERVER_ERROR, "internal";
+}
+
+/// An error answer: its code and a message for the caller.
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
             code,
             message: message.into(),
         }
     }
 
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
     }
 
-    pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    /// A failure that is ours, not the caller's: logged whole, answered vaguely.
+    pub fn internal(error: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(error = %error, "request failed");
+        ApiError::new(
+            ErrorCode::Internal,
+            "the search failed; the server log has the details",
+        )
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> ApiError {
+        let code = match error {
+            RequestError::QueryTooLong { .. } => ErrorCode::QueryTooLong,
+            RequestError::SizeOutOfRange { .. } => ErrorCode::InvalidSize,
+            RequestError::PageZero | RequestError::PageTooDeep { .. } => ErrorCode::PageOutOfRange,
+            RequestError::DatesReversed => ErrorCode::DatesReversed,
+        };
+        ApiError::new(code, error.to_string())
     }
 }
 
 impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> ApiError {
         match error {
-            EngineError::InvalidQuery(message) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+            EngineError::Request(request) => request.into(),
+            EngineError::NotFound(id) => ApiError::new(
+                ErrorCode::ArticleNotFound,
+                format!("no article with id `{id}`"),
+            ),
+            EngineError::NoIndex(_) => ApiError::new(
+                ErrorCode::IndexEmpty,
+                "the index is empty: run `search index PATH` first",
+            ),
+            EngineError::Corrupt { .. } | EngineError::ReadOnly(_) => {
+                ApiError::new(ErrorCode::IndexUnavailable, error.to_string())
             }
-            EngineError::NotFound(id) => ApiError::not_found(format!("no article with id `{id}`")),
-            EngineError::NoIndex(_) => {
-                ApiError::not_found("the index is empty: run `search index PATH` first")
-            }
-            other => {
-                tracing::error!(error = %other, "search failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the search failed; the server log has the details",
-                )
-            }
+            other => ApiError::internal(&other),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let body = json!({ "error": { "code": self.code.code(), "message": self.message } });
+        (self.code.status(), Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod table {
+    use super::*;
+
+    #[test]
+    fn every_code_is_its_own_and_callers_mistakes_are_4xx() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.code()), "{code:?} repeats a wire name");
+            let server_side = matches!(code, ErrorCode::Internal | ErrorCode::IndexUnavailable);
+            assert_eq!(code.status().is_server_error(), server_side, "{code:?}");
+        }
     }
 }

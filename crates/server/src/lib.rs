@@ -7,8 +7,12 @@
 
 pub mod api;
 pub mod error;
+pub mod html;
+pub mod json;
 pub mod metrics;
 pub mod page;
+pub mod params;
+pub mod present;
 pub mod settings;
 pub mod state;
 
@@ -50,39 +54,20 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// Decodes `%XX` escapes (and `+`) of a query string to raw bytes.
-fn percent_decoded(query: &str) -> Vec<u8> {
-    let bytes = query.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push((high * 16 + low) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    out
-}
-
 /// Refuses query strings that do not decode to UTF-8 (a lone surrogate such
 /// as `%ED%A0%80`): a clear 400 rather than text with replacement characters.
 async fn require_utf8_query(request: Request, next: Next) -> Response {
-    let valid = request
-        .uri()
-        .query()
-        .is_none_or(|q| std::str::from_utf8(&percent_decoded(q)).is_ok());
+    let valid = request.uri().query().is_none_or(|q| {
+        percent_encoding::percent_decode_str(q)
+            .decode_utf8()
+            .is_ok()
+    });
     if !valid {
-        return error::ApiError::bad_request("the query string is not valid UTF-8").into_response();
+        return error::ApiError::new(
+            error::ErrorCode::InvalidParameters,
+            "the query string is not valid UTF-8",
+        )
+        .into_response();
     }
     next.run(request).await
 }
@@ -104,7 +89,8 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET]),
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([axum::http::header::CONTENT_TYPE]),
     )
 }
 
@@ -112,7 +98,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
     let api = Router::new()
-        .route("/api/search", get(api::search))
+        .route("/api/search", get(api::search).post(api::search_posted))
         .route("/api/articles/{id}", get(api::article))
         .route("/api/articles/{id}/related", get(api::related));
     let api = match cors(&settings.cors_origins) {

@@ -5,6 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use xunwen_engine::search::Limits;
+
+/// The engine's limits, whose defaults are written once, there.
+const LIMITS: Limits = Limits::DEFAULT;
+
 /// Settings of the query server.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
@@ -24,19 +29,20 @@ pub struct Settings {
     )]
     pub cors_origins: Vec<String>,
     /// Longest query, in characters.
-    #[arg(long, env = "XUNWEN_MAX_QUERY_CHARS", default_value_t = 1_000)]
+    #[arg(long, env = "XUNWEN_MAX_QUERY_CHARS", default_value_t = LIMITS.max_query_chars)]
     pub max_query_chars: usize,
     /// Largest page size.
-    #[arg(long, env = "XUNWEN_MAX_PAGE_SIZE", default_value_t = 100)]
+    #[arg(long, env = "XUNWEN_MAX_PAGE_SIZE", default_value_t = LIMITS.max_page_size)]
     pub max_page_size: usize,
     /// Deepest result reachable by paging (page × size).
-    #[arg(long, env = "XUNWEN_MAX_DEPTH", default_value_t = 10_000)]
+    #[arg(long, env = "XUNWEN_MAX_DEPTH", default_value_t = LIMITS.max_depth)]
     pub max_depth: usize,
-    /// Largest request body, in bytes (searches are GETs; bodies are refused past this).
-    #[arg(long, env = "XUNWEN_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
+    /// Largest request body, in bytes: a posted search of a 10,000-character
+    /// passage is about 30 KB; bodies past this are refused.
+    #[arg(long, env = "XUNWEN_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
     /// Time a search may take before it answers with what it has, flagged partial (ms).
-    #[arg(long, env = "XUNWEN_SEARCH_BUDGET_MS", default_value_t = 2_000)]
+    #[arg(long, env = "XUNWEN_SEARCH_BUDGET_MS", default_value_t = LIMITS.time_budget.as_millis() as u64)]
     pub search_budget_ms: u64,
     /// Time a whole request may take (ms).
     #[arg(long, env = "XUNWEN_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
@@ -73,8 +79,14 @@ impl Settings {
         settings
     }
 
-    pub fn search_budget(&self) -> Duration {
-        Duration::from_millis(self.search_budget_ms)
+    /// The engine's limits as these settings set them.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_query_chars: self.max_query_chars,
+            max_page_size: self.max_page_size,
+            max_depth: self.max_depth,
+            time_budget: Duration::from_millis(self.search_budget_ms),
+        }
     }
 
     pub fn header_timeout(&self) -> Duration {

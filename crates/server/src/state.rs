@@ -1,6 +1,6 @@
-//! What the handlers share: the engine (absent until an index exists), the
-//! limits, the search permits and the metrics. New commits are picked up by a
-//! background task, without a restart.
+//! What the handlers share: the engine (absent until an index exists), why
+//! it is absent, the search permits and the metrics. New commits are picked
+//! up by a background task, without a restart.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -22,7 +22,7 @@ pub struct AppState {
     /// Unix seconds of the last reload of the index.
     pub last_reload: Arc<AtomicU64>,
     /// Why the index cannot be served, while it cannot.
-    unavailable: Arc<RwLock<Option<String>>>,
+    unavailable: Arc<RwLock<Option<Arc<EngineError>>>>,
 }
 
 impl AppState {
@@ -44,14 +44,8 @@ impl AppState {
     }
 
     /// Why there is no index to search, if there is none.
-    pub fn unavailable_reason(&self) -> Option<String> {
+    pub fn unavailable(&self) -> Option<Arc<EngineError>> {
         self.unavailable.read().ok().and_then(|r| r.clone())
-    }
-
-    fn set_unavailable(&self, reason: Option<String>) {
-        if let Ok(mut slot) = self.unavailable.write() {
-            *slot = reason;
-        }
     }
 
     /// The engine, when an index is open.
@@ -60,9 +54,11 @@ impl AppState {
     }
 
     /// Opens the index if it was missing, or picks up its latest commit.
-    pub fn refresh(&self) -> Result<(), EngineError> {
-        let result = self.open_or_reload();
-        self.set_unavailable(result.as_ref().err().map(|e| e.to_string()));
+    pub fn refresh(&self) -> Result<(), Arc<EngineError>> {
+        let result = self.open_or_reload().map_err(Arc::new);
+        if let Ok(mut slot) = self.unavailable.write() {
+            *slot = result.as_ref().err().cloned();
+        }
         result
     }
 
@@ -73,10 +69,7 @@ impl AppState {
             let mut engine = Engine::open(&self.settings.index, Analysis::default_shared())?;
             // Checked once when opened: a damaged index is never served.
             engine.index().verify()?;
-            engine.limits.max_query_chars = self.settings.max_query_chars;
-            engine.limits.max_page_size = self.settings.max_page_size;
-            engine.limits.max_depth = self.settings.max_depth;
-            engine.limits.time_budget = self.settings.search_budget();
+            engine.limits = self.settings.limits();
             if let Ok(mut slot) = self.engine.write() {
                 *slot = Some(engine);
             }

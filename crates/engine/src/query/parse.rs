@@ -17,7 +17,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::reading::is_passage;
-use crate::dates::parse_date_bound;
+use crate::dates::{parse_date_bound, parse_date_upper_bound};
 
 /// The longest query accepted, in characters (a longer one is refused).
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -171,16 +171,10 @@ fn parse_range(value: &str, ignored: &mut Vec<String>) -> Option<Clause> {
         }
     };
     let from = bound(from, ignored)?;
-    let mut to = bound(to, ignored)?;
+    let to = bound(to, ignored)?.and_then(|_| parse_date_upper_bound(to));
     if from.is_none() && to.is_none() {
         ignored.push(format!("`published:{value}` has no date at either end"));
         return None;
-    }
-    // A bare date as the upper end means the whole day.
-    if let Some(end) = to
-        && end.time() == chrono::NaiveTime::MIN
-    {
-        to = Some(end + chrono::Duration::seconds(86_399));
     }
     Some(Clause::Published { from, to })
 }

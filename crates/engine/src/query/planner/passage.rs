@@ -3,6 +3,7 @@
 
 use super::Planner;
 use crate::query::plan::{PlannedWord, QueryKind, Role, TextPlan};
+use crate::query::reading::content_words;
 
 impl Planner<'_> {
     /// Every word of a passage is weak evidence and no single one decides:
@@ -10,6 +11,16 @@ impl Planner<'_> {
     /// weigh them: that measured better on the long passages), whether
     /// common or rare, and an article sharing enough of them matches.
     pub(super) fn passage_plan(&self, words: &[String]) -> TextPlan {
+        self.telling_words_plan(words, self.weights.passage_words)
+    }
+
+    /// The plan of an article's own text, to find others about the same
+    /// thing: its `count` most telling words, as a passage's are chosen.
+    pub fn related_plan(&self, text: &str, count: usize) -> TextPlan {
+        self.telling_words_plan(&content_words(self.analysis, text), count)
+    }
+
+    fn telling_words_plan(&self, words: &[String], count: usize) -> TextPlan {
         let w = self.weights;
         let mut repeats: Vec<(&String, usize)> = Vec::new();
         for word in words {
@@ -40,7 +51,7 @@ impl Planner<'_> {
             })
             .collect();
         telling.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.text.cmp(&b.1.text)));
-        telling.truncate(w.passage_words.max(1));
+        telling.truncate(count.max(1));
         let words: Vec<PlannedWord> = telling.into_iter().map(|(_, word)| word).collect();
         let minimum_match = ((words.len() as f32 * w.passage_match).ceil() as usize).max(1);
         TextPlan {

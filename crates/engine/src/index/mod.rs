@@ -1,31 +1,31 @@
-//! The on-disk index: opening, the single writer, reading articles back.
+//! The on-disk index: opening, checking, reading articles back. The single
+//! writer is [`writer`]'s, its lock [`lock`]'s.
 //!
 //! A commit is the durability point: a process killed at any moment leaves
 //! the last commit intact, and tantivy's own lock file plus ours (which names
 //! the holder) keep one writer at a time. Both locks are `flock`s, so a crashed
 //! writer never leaves a stale lock behind.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
+mod lock;
+mod writer;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{
-    DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TERMINATED,
-    TantivyDocument, Term,
+    DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TERMINATED, TantivyDocument,
+    Term,
 };
+
+pub use writer::{ArticleWriter, Upsert};
 
 use crate::analysis::{Analysis, register_analyzers};
 use crate::article::{Article, simhash};
 use crate::dates::beijing;
 use crate::error::EngineError;
 use crate::schema::{Fields, build_schema};
-
-/// File in the index directory that names the process holding the writer.
-const HOLDER_FILE: &str = "xunwen-writer.lock";
 
 /// An opened index with its schema fields and analysis.
 #[derive(Clone)]
@@ -116,10 +116,6 @@ impl NewsIndex {
         &self.fields
     }
 
-    pub fn tantivy(&self) -> &Index {
-        &self.index
-    }
-
     /// A reader that follows new commits on its own.
     pub fn reader(&self) -> Result<IndexReader, EngineError> {
         self.index
@@ -176,47 +172,6 @@ impl NewsIndex {
         )))
     }
 
-    /// Takes the single writer. Fails at once, naming the holder, when another
-    /// process writes to this index.
-    pub fn writer(
-        &self,
-        threads: usize,
-        memory_budget: usize,
-    ) -> Result<ArticleWriter, EngineError> {
-        let lock = WriterLock::acquire(&self.path).map_err(|e| match e {
-            EngineError::Io { source, .. }
-                if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
-            {
-                EngineError::ReadOnly(self.path.clone())
-            }
-            other => other,
-        })?;
-        let writer = self
-            .index
-            .writer_with_num_threads(threads.max(1), memory_budget)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => EngineError::WriterBusy {
-                    index: self.path.clone(),
-                    holder: "another writer in this process".into(),
-                },
-                other => other.into(),
-            })?;
-        let reader: IndexReader = self
-            .index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        let known_clusters = all_clusters(&reader.searcher())?;
-        Ok(ArticleWriter {
-            index: self.clone(),
-            writer,
-            reader,
-            pending: HashMap::new(),
-            known_clusters,
-            _lock: lock,
-        })
-    }
-
     /// Reads an article back from a stored document.
     pub fn article_from_doc(&self, doc: &TantivyDocument) -> Article {
         let f = &self.fields;
@@ -241,7 +196,7 @@ impl NewsIndex {
         }
     }
 
-    fn document(&self, article: &Article) -> TantivyDocument {
+    pub(crate) fn document(&self, article: &Article) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &article.id);
@@ -286,6 +241,16 @@ impl NewsIndex {
         Ok(Some((address, self.article_from_doc(&doc))))
     }
 
+    /// The stored article at an address of a searcher's snapshot.
+    pub fn article_at(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Result<Article, EngineError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(self.article_from_doc(&doc))
+    }
+
     /// Calls `visit` with every stored article, segment by segment.
     pub fn for_each_article(
         &self,
@@ -305,6 +270,20 @@ impl NewsIndex {
         }
         Ok(())
     }
+
+    /// Bytes on disk of the files of the index (a blocking call).
+    pub fn size_on_disk(&self) -> u64 {
+        std::fs::read_dir(&self.path)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
 }
 
 pub fn to_tantivy_date(date: DateTime<FixedOffset>) -> tantivy::DateTime {
@@ -317,7 +296,7 @@ pub fn from_tantivy_date(date: tantivy::DateTime) -> Option<DateTime<FixedOffset
 }
 
 /// The live document with this id, looked up in the postings directly.
-fn find_address(
+pub(crate) fn find_address(
     searcher: &Searcher,
     id_field: tantivy::schema::Field,
     id: &str,
@@ -340,181 +319,4 @@ fn find_address(
         }
     }
     Ok(None)
-}
-
-fn all_clusters(searcher: &Searcher) -> Result<HashSet<u64>, EngineError> {
-    let mut clusters = HashSet::new();
-    for segment in searcher.segment_readers() {
-        let column = segment.fast_fields().u64("cluster")?;
-        for doc_id in segment.doc_ids_alive() {
-            clusters.extend(column.first(doc_id));
-        }
-    }
-    Ok(clusters)
-}
-
-/// What happened to one article given to the writer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upsert {
-    Added { duplicate: bool },
-    Updated,
-    Unchanged,
-}
-
-/// The single writer. Articles with an id already in the index replace the
-/// old version; identical ones are skipped.
-pub struct ArticleWriter {
-    index: NewsIndex,
-    writer: IndexWriter,
-    /// Snapshot of the last commit, to compare incoming articles against.
-    reader: IndexReader,
-    /// Articles written since the last commit: id -> content hash.
-    pending: HashMap<String, u64>,
-    known_clusters: HashSet<u64>,
-    _lock: WriterLock,
-}
-
-impl ArticleWriter {
-    /// Adds or replaces an article.
-    pub fn upsert(&mut self, article: &Article) -> Result<Upsert, EngineError> {
-        let content_hash = article.content_hash();
-        let previous = match self.pending.get(&article.id) {
-            Some(hash) => Some(*hash),
-            None => self.committed_content_hash(&article.id)?,
-        };
-        if previous == Some(content_hash) {
-            return Ok(Upsert::Unchanged);
-        }
-        let fields = self.index.fields;
-        if previous.is_some() {
-            self.writer
-                .delete_term(Term::from_field_text(fields.id, &article.id));
-        }
-        let document = self.index.document(article);
-        self.writer
-            .add_document(document)
-            .map_err(|e| self.explain(e))?;
-        self.pending.insert(article.id.clone(), content_hash);
-        let is_new_cluster = self.known_clusters.insert(article.cluster());
-        Ok(match previous {
-            Some(_) => Upsert::Updated,
-            None => Upsert::Added {
-                duplicate: !is_new_cluster,
-            },
-        })
-    }
-
-    fn explain(&self, error: tantivy::TantivyError) -> EngineError {
-        explain_write_error(&self.index.path, error)
-    }
-
-    fn committed_content_hash(&self, id: &str) -> Result<Option<u64>, EngineError> {
-        let searcher = self.reader.searcher();
-        if searcher.num_docs() == 0 {
-            return Ok(None);
-        }
-        let Some(address) = find_address(&searcher, self.index.fields.id, id)? else {
-            return Ok(None);
-        };
-        let segment = searcher.segment_reader(address.segment_ord);
-        Ok(segment
-            .fast_fields()
-            .u64("content_hash")?
-            .first(address.doc_id))
-    }
-
-    /// Makes everything written so far durable, with the caller's payload.
-    pub fn commit(&mut self, payload: &str) -> Result<(), EngineError> {
-        let mut prepared = self
-            .writer
-            .prepare_commit()
-            .map_err(|e| explain_write_error(&self.index.path, e))?;
-        prepared.set_payload(payload);
-        prepared
-            .commit()
-            .map_err(|e| explain_write_error(&self.index.path, e))?;
-        self.reader.reload()?;
-        self.pending.clear();
-        Ok(())
-    }
-
-    /// Waits for background merges, then releases the writer.
-    pub fn finish(self) -> Result<(), EngineError> {
-        self.writer.wait_merging_threads()?;
-        Ok(())
-    }
-}
-
-/// Tantivy's indexing threads report a failed write as "an index writer was
-/// killed", losing the cause; the usual cause is a full disk, so look.
-fn explain_write_error(dir: &Path, error: tantivy::TantivyError) -> EngineError {
-    let probe = dir.join(".xunwen-space-probe");
-    let written = File::create(&probe).and_then(|mut file| {
-        file.write_all(&vec![0u8; 1 << 20])?;
-        file.sync_all()
-    });
-    let _ = std::fs::remove_file(&probe);
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::StorageFull => {
-            EngineError::DiskFull(dir.to_path_buf())
-        }
-        _ => error.into(),
-    }
-}
-
-/// Our own lock file beside tantivy's: it says who holds the writer.
-struct WriterLock {
-    _file: File,
-}
-
-impl WriterLock {
-    fn acquire(dir: &Path) -> Result<WriterLock, EngineError> {
-        let path = dir.join(HOLDER_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| {
-                EngineError::io(format!("cannot open the lock file {}", path.display()), e)
-            })?;
-        let busy = match file.try_lock() {
-            Ok(()) => false,
-            Err(std::fs::TryLockError::WouldBlock) => true,
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(EngineError::io(
-                    format!("cannot lock {}", path.display()),
-                    e,
-                ));
-            }
-        };
-        if busy {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let holder = holder.trim();
-            return Err(EngineError::WriterBusy {
-                index: dir.to_path_buf(),
-                holder: if holder.is_empty() {
-                    "unknown process".into()
-                } else {
-                    holder.to_string()
-                },
-            });
-        }
-        let started = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
-        let holder = format!(
-            "`search index` process {} started at {started}",
-            std::process::id()
-        );
-        let written = file
-            .set_len(0)
-            .and_then(|_| file.rewind())
-            .and_then(|_| file.write_all(holder.as_bytes()))
-            .and_then(|_| file.flush());
-        written.map_err(|e| {
-            EngineError::io(format!("cannot write the lock file {}", path.display()), e)
-        })?;
-        Ok(WriterLock { _file: file })
-    }
 }

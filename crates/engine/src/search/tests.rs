@@ -1,0 +1,213 @@
+//! The search on a small temporary index written through the engine's own
+//! writer: ranking, collapse, highlights, explain and related articles,
+//! without the binary.
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::dates::beijing;
+use crate::error::RequestError;
+use crate::query::plan::Role;
+
+fn article(id: &str, title: &str, body: &str, source: &str, day: u32) -> Article {
+    Article {
+        id: id.into(),
+        url: None,
+        title: title.into(),
+        body: body.into(),
+        source: Some(source.into()),
+        author: None,
+        published: beijing().with_ymd_and_hms(2023, 7, day, 9, 0, 0).single(),
+        category: None,
+        provenance: None,
+    }
+}
+
+/// An index of a few articles, in a temporary directory, and an engine on it.
+fn engine() -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let analysis = Analysis::default_shared();
+    let index = NewsIndex::open_or_create(dir.path(), &analysis).expect("index");
+    let mut writer = index.writer(1, 32 << 20).expect("writer");
+    let flood = "受持续强降雨影响，长江中下游水位上涨。各地全力防汛救灾，转移受灾群众。";
+    for article in [
+        article("flood", "长江中下游防汛形势严峻", flood, "新华社", 1),
+        article(
+            "flood-reprint",
+            "长江中下游防汛形势严峻",
+            flood,
+            "人民网",
+            2,
+        ),
+        article(
+            "drill",
+            "防汛应急演习在湖北举行",
+            "湖北省举行防汛应急演习，检验抢险队伍的反应速度。",
+            "新华社",
+            3,
+        ),
+        article(
+            "rescue",
+            "湖北防汛抢险队伍集结待命",
+            "湖北省防汛抢险队伍集结待命，应急演习检验了队伍的反应速度。",
+            "中新网",
+            4,
+        ),
+        article(
+            "quake",
+            "四川发生地震",
+            "四川某地发生4.5级地震，暂无人员伤亡报告。",
+            "央视网",
+            5,
+        ),
+    ] {
+        writer.upsert(&article).expect("upsert");
+    }
+    writer.commit("").expect("commit");
+    writer.finish().expect("finish");
+    let engine = Engine::open(dir.path(), analysis).expect("engine");
+    (dir, engine)
+}
+
+fn search(engine: &Engine, request: SearchRequest) -> SearchResponse {
+    engine.search(&request).expect("search")
+}
+
+fn ids(response: &SearchResponse) -> Vec<&str> {
+    response.hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+#[test]
+fn the_article_holding_every_chunk_ranks_first_with_its_words_marked() {
+    let (_dir, engine) = engine();
+    let response = search(
+        &engine,
+        SearchRequest {
+            query: "防汛 演习".into(),
+            ..SearchRequest::default()
+        },
+    );
+    assert_eq!(ids(&response)[0], "drill", "{:?}", ids(&response));
+    let title = &response.hits[0].title;
+    let marked: Vec<&str> = title
+        .pieces()
+        .into_iter()
+        .filter(|(_, marked)| *marked)
+        .map(|(piece, _)| piece)
+        .collect();
+    assert_eq!(marked, ["防汛", "演习"]);
+    assert!(response.hits[0].score.is_some());
+    assert_eq!(response.total, 4, "every article holding 防汛 matches");
+}
+
+#[test]
+fn reprints_collapse_into_their_best_hit_naming_the_others() {
+    let (_dir, engine) = engine();
+    let request = SearchRequest {
+        query: "长江 防汛".into(),
+        ..SearchRequest::default()
+    };
+    let collapsed = search(&engine, request.clone());
+    let lead = &collapsed.hits[0];
+    let duplicates = lead.duplicates.as_ref().expect("the reprint is named");
+    assert_eq!(duplicates.count, 1);
+    assert!(lead.id.starts_with("flood") && duplicates.ids[0].starts_with("flood"));
+    assert_ne!(lead.id, duplicates.ids[0]);
+    let apart = search(
+        &engine,
+        SearchRequest {
+            collapse: false,
+            ..request
+        },
+    );
+    assert_eq!(apart.hits.len(), collapsed.hits.len() + 1);
+    assert!(apart.hits.iter().all(|h| h.duplicates.is_none()));
+}
+
+#[test]
+fn sorts_by_date_give_no_scores_and_facets_count_the_matches() {
+    let (_dir, engine) = engine();
+    let response = search(
+        &engine,
+        SearchRequest {
+            query: "防汛".into(),
+            sort: Sort::Newest,
+            collapse: false,
+            ..SearchRequest::default()
+        },
+    );
+    assert_eq!(
+        ids(&response),
+        ["rescue", "drill", "flood-reprint", "flood"]
+    );
+    assert!(response.hits.iter().all(|h| h.score.is_none()));
+    let facets = response.facets.expect("facets");
+    let xinhua = facets
+        .source
+        .iter()
+        .find(|f| f.value == "新华社")
+        .expect("新华社");
+    assert_eq!(xinhua.count, 2);
+    assert_eq!(facets.month[0].value, "2023-07");
+    assert_eq!(facets.month[0].count, 4);
+}
+
+#[test]
+fn requests_past_the_limits_are_refused() {
+    let (_dir, engine) = engine();
+    let error = engine
+        .search(&SearchRequest {
+            query: "防汛".into(),
+            page: 0,
+            ..SearchRequest::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(error, EngineError::Request(RequestError::PageZero)),
+        "{error}"
+    );
+}
+
+#[test]
+fn explain_gives_the_plan_and_why_an_article_matched_or_not() {
+    let (_dir, engine) = engine();
+    let explanation = engine.explain("長江 防汛", Some("drill")).expect("explain");
+    assert_eq!(explanation.folded, "长江 防汛");
+    let text = explanation.plan.text.as_ref().expect("plain words");
+    assert!(
+        text.words
+            .iter()
+            .any(|w| w.text == "防汛" && w.role == Role::Matches)
+    );
+    let article = explanation.article.expect("the article");
+    assert!(article.matched && article.score.is_some_and(|s| s > 0.0));
+    assert_eq!(
+        (article.held, article.lacking),
+        (vec!["防汛".to_string()], vec!["长江".to_string()])
+    );
+    let not = engine.explain("地震", Some("drill")).expect("explain");
+    let article = not.article.expect("the article");
+    assert!(!article.matched && article.score.is_none());
+    assert_eq!(article.lacking, ["地震"]);
+    assert!(matches!(
+        engine.explain("防汛", Some("nope")),
+        Err(EngineError::NotFound(_))
+    ));
+}
+
+#[test]
+fn related_articles_share_the_subject_but_are_not_the_article_or_its_reprints() {
+    let (_dir, engine) = engine();
+    let related = engine.related("drill", 3).expect("related");
+    assert_eq!(related.first().map(|h| h.id.as_str()), Some("rescue"));
+    assert!(related.iter().all(|h| h.id != "drill"));
+    let related = engine.related("flood", 3).expect("related");
+    assert!(
+        related.iter().all(|h| !h.id.starts_with("flood")),
+        "{related:?}"
+    );
+    assert!(matches!(
+        engine.related("nope", 3),
+        Err(EngineError::NotFound(_))
+    ));
+}
