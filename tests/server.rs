@@ -196,7 +196,13 @@ fn search_page_in_headless_chromium() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(screenshots.join("search-results.png").is_file());
+    for shot in [
+        "search-results.png",
+        "timeline-month.png",
+        "article-page.png",
+    ] {
+        assert!(screenshots.join(shot).is_file(), "no screenshot {shot}");
+    }
 }
 
 /// While the server runs, `search index` adds an article: it is found within

@@ -1,7 +1,8 @@
 // Drives the search page in Debian's headless Chromium, as a reader would:
 // types a Chinese query, submits, sees highlighted results, filters by a
 // source facet, goes to page 2, opens the shared URL, checks that article
-// markup runs nothing, and saves a screenshot.
+// markup runs nothing, narrows the dates with a timeline bar, opens an
+// article page, and saves screenshots.
 //
 // Usage: node search-page.mjs BASE_URL SCREENSHOT_DIR
 // Exits non-zero with a message on the first failed check.
@@ -81,6 +82,29 @@ try {
   check(injected.images === 0 && injected.scripts === 0, `no injected elements: ${JSON.stringify(injected)}`);
   check(dialogs.length === 0, `no dialogs opened: ${JSON.stringify(dialogs)}`);
   await page.screenshot({ path: `${screenshots}/markup-as-text.png`, fullPage: true });
+
+  // The timeline: clicking a month's bar narrows the dates to that month.
+  await page.goto(base + "/?q=" + encodeURIComponent("防汛"));
+  const bar = page.locator("figure.timeline a.bar:not([data-count='0'])").first();
+  const month = await bar.getAttribute("data-label");
+  const inMonth = Number(await bar.getAttribute("data-count"));
+  await Promise.all([page.waitForURL(/from=.*to=/), bar.click()]);
+  const summary = await page.locator("p.summary").first().textContent();
+  check(summary.includes(`共 ${inMonth} 条`), `the ${month} bar (${inMonth}) narrows the results: ${summary}`);
+  const active = await page.locator("figure.timeline a.bar.active").getAttribute("data-label");
+  check(active === month, `the narrowed bar is marked: ${active}`);
+  await page.screenshot({ path: `${screenshots}/timeline-month.png`, fullPage: true });
+
+  // A hit without a web address opens Xunwen's article page, words marked.
+  const first = page.locator("article.hit h3 a").first();
+  const hitTitle = (await first.textContent()).trim();
+  await Promise.all([page.waitForURL(/\/articles\//), first.click()]);
+  const heading = (await page.locator("article.reading h1").textContent()).trim();
+  check(heading === hitTitle, `the article page shows the hit: ${heading} / ${hitTitle}`);
+  const articleMarks = await page.locator("article.reading mark").allTextContents();
+  check(articleMarks.length > 0 && articleMarks.every((m) => m === "防汛"), `query words marked on the article page: ${JSON.stringify(articleMarks)}`);
+  check((await page.locator("ol.printings li").count()) >= 1, "the outlets that printed it are listed");
+  await page.screenshot({ path: `${screenshots}/article-page.png`, fullPage: true });
 
   // The page works without JavaScript: it is rendered by the server.
   const noScript = await browser.newContext({ javaScriptEnabled: false });

@@ -6,7 +6,9 @@
 //! SIGINT or SIGTERM, finishing requests in flight.
 
 pub mod api;
+pub mod article_page;
 pub mod error;
+pub mod feed;
 pub mod html;
 pub mod json;
 pub mod metrics;
@@ -15,6 +17,7 @@ pub mod params;
 pub mod present;
 pub mod settings;
 pub mod state;
+pub mod timeline;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -107,6 +110,8 @@ pub fn app(state: AppState) -> Router {
     };
     Router::new()
         .route("/", get(page::page))
+        .route("/articles/{id}", get(article_page::article_page))
+        .route("/feed.atom", get(feed::feed))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .merge(api)

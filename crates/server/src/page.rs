@@ -19,23 +19,27 @@ use crate::html::{Markup, marked};
 use crate::params::SearchParams;
 use crate::present::summary;
 use crate::state::AppState;
+use crate::timeline::{Timeline, timeline};
 
 /// The page's labels of the sorts.
-const SORT_LABELS: [(Sort, &str); 4] = [
+pub(crate) const SORT_LABELS: [(Sort, &str); 4] = [
     (Sort::Relevance, "相关度"),
     (Sort::Newest, "最新"),
     (Sort::Oldest, "最早"),
     (Sort::Recent, "相关且较新"),
 ];
 
-struct SortOption {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
+pub(crate) struct SortOption {
+    pub(crate) value: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) selected: bool,
 }
 
 struct HitView {
     href: String,
+    /// The stored copy on Xunwen's own article page, offered beside an
+    /// original link (the title links there when there is none).
+    archived: Option<String>,
     title_html: Markup,
     meta: String,
     snippet_html: Markup,
@@ -44,6 +48,7 @@ struct HitView {
 
 struct ResultsView {
     summary: String,
+    feed: String,
     ignored: Vec<String>,
     clear_filters: Option<String>,
     hits: Vec<HitView>,
@@ -73,6 +78,7 @@ struct PageView {
     error: Option<String>,
     results: Option<ResultsView>,
     facets: Option<FacetsView>,
+    timeline: Option<Timeline>,
 }
 
 /// The page's state as its URL holds it, to build links that change one part.
@@ -98,6 +104,19 @@ impl PageState {
         }
     }
 
+    /// The Atom feed of this search: the same query and filters, newest first.
+    fn feed(&self) -> String {
+        link_to(
+            "/feed.atom",
+            &[
+                ("q", &self.q),
+                ("source", &self.source),
+                ("from", &self.from),
+                ("to", &self.to),
+            ],
+        )
+    }
+
     /// A link to the page with this state, changed as given.
     fn link(&self, page: usize, source: Option<&str>, range: Option<(&str, &str)>) -> String {
         let page = page.to_string();
@@ -116,31 +135,41 @@ impl PageState {
 
 /// `/?…` with the non-empty pairs, form-encoded.
 fn link(pairs: &[(&str, &str)]) -> String {
+    link_to("/", pairs)
+}
+
+/// `path?…` with the non-empty pairs, form-encoded.
+pub(crate) fn link_to(path: &str, pairs: &[(&str, &str)]) -> String {
     let kept: Vec<(&str, &str)> = pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .copied()
         .collect();
+    if kept.is_empty() {
+        return path.to_string();
+    }
     format!(
-        "/?{}",
+        "{path}?{}",
         serde_urlencoded::to_string(kept).unwrap_or_default()
     )
 }
 
-/// Where a hit's title leads: the original page, else the stored article.
-fn href(hit: &Hit) -> String {
-    hit.url
-        .clone()
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        .unwrap_or_else(|| {
-            format!(
-                "/api/articles/{}",
-                utf8_percent_encode(&hit.id, NON_ALPHANUMERIC)
-            )
-        })
+/// Xunwen's own page of the article with this id, its query's words marked.
+pub(crate) fn article_href(id: &str, q: &str) -> String {
+    link_to(
+        &format!("/articles/{}", utf8_percent_encode(id, NON_ALPHANUMERIC)),
+        &[("q", q)],
+    )
 }
 
-fn hit_view(hit: &Hit) -> HitView {
+/// The original page when the article names one on the web.
+pub(crate) fn original_url(url: Option<&str>) -> Option<String> {
+    url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .map(str::to_string)
+}
+
+fn hit_view(hit: &Hit, q: &str) -> HitView {
+    let archived = article_href(&hit.id, q);
     let date = hit
         .published
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
@@ -149,8 +178,10 @@ fn hit_view(hit: &Hit) -> HitView {
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect();
+    let original = original_url(hit.url.as_deref());
     HitView {
-        href: href(hit),
+        href: original.clone().unwrap_or_else(|| archived.clone()),
+        archived: original.is_some().then_some(archived),
         title_html: Markup(marked(&hit.title)),
         meta: meta.join(" · "),
         snippet_html: Markup(marked(&hit.snippet)),
@@ -165,9 +196,14 @@ fn results_view(response: &SearchResponse, state: &PageState) -> ResultsView {
     let filtered = !state.source.is_empty() || !state.from.is_empty() || !state.to.is_empty();
     ResultsView {
         summary: summary(response),
+        feed: state.feed(),
         ignored: response.ignored.clone(),
         clear_filters: filtered.then(|| link(&[("q", &state.q), ("sort", &state.sort)])),
-        hits: response.hits.iter().map(hit_view).collect(),
+        hits: response
+            .hits
+            .iter()
+            .map(|hit| hit_view(hit, &state.q))
+            .collect(),
         nothing_found: response.hits.is_empty() && !response.query.trim().is_empty(),
         previous: (response.page > 1).then(|| state.link(response.page - 1, None, None)),
         next: (response.page < response.last_page() && !response.hits.is_empty())
@@ -244,6 +280,11 @@ fn render(params: &SearchParams, response: Option<&SearchResponse>, error: Optio
         error: error.map(str::to_string),
         results: response.map(|r| results_view(r, &state)),
         facets: response.and_then(|r| facets_view(r, &state)),
+        timeline: response.and_then(|r| r.facets.as_ref()).and_then(|facets| {
+            timeline(facets, (&state.from, &state.to), |from, to| {
+                state.link(1, None, Some((from, to)))
+            })
+        }),
     };
     view.render().unwrap_or_else(|error| {
         tracing::error!(%error, "the page template failed");
@@ -278,5 +319,45 @@ pub async fn page(
             Html(render(&shown, None, Some(&error.message))),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(url: Option<&str>) -> Hit {
+        Hit {
+            id: "稿件/7".into(),
+            url: url.map(str::to_string),
+            title: Default::default(),
+            snippet: Default::default(),
+            source: None,
+            published: None,
+            score: None,
+            duplicates: None,
+        }
+    }
+
+    #[test]
+    fn a_hit_without_a_web_address_links_to_its_article_page() {
+        let view = hit_view(&hit(None), "防汛");
+        assert_eq!(
+            view.href,
+            "/articles/%E7%A8%BF%E4%BB%B6%2F7?q=%E9%98%B2%E6%B1%9B"
+        );
+        assert!(view.archived.is_none());
+        let view = hit_view(&hit(Some("file:///srv/a.html")), "");
+        assert_eq!(view.href, "/articles/%E7%A8%BF%E4%BB%B6%2F7");
+    }
+
+    #[test]
+    fn a_hit_with_a_web_address_links_there_and_offers_the_stored_copy() {
+        let view = hit_view(&hit(Some("https://news.example.cn/7.html")), "");
+        assert_eq!(view.href, "https://news.example.cn/7.html");
+        assert_eq!(
+            view.archived.as_deref(),
+            Some("/articles/%E7%A8%BF%E4%BB%B6%2F7")
+        );
     }
 }

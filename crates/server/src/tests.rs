@@ -546,3 +546,125 @@ async fn too_many_searches_at_once_are_told_to_come_back() {
     let (status, _) = get_json(&server, &format!("/api/search?{}", q("防汛"))).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_article_page_marks_the_query_escapes_markup_and_lists_printings() {
+    let server = server();
+    let (status, _, body) = get(&server, &format!("/articles/flood-copy?{}", q("南河"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(
+        html.contains("<h1><mark>南河</mark>防汛形势严峻</h1>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("晨光网 · 2024-06-21 20:00"),
+        "source and date: {html}"
+    );
+    assert!(
+        html.contains("href=\"https://news.example.cn/flood-copy.html\""),
+        "original link: {html}"
+    );
+    // Both outlets that ran the story, the earlier one (江城日报 at 19:10)
+    // marked as the original, this printing marked as this one.
+    let printings = &html[html.find("class=\"printings\"").expect("printings")..];
+    let first = printings.find("江城日报").expect("the original outlet");
+    let second = printings.find("晨光网").expect("this outlet");
+    assert!(first < second, "earliest first: {printings}");
+    assert!(printings[first..second].contains("首发"), "{printings}");
+    assert!(printings[second..].contains("（本文）"), "{printings}");
+
+    let (status, _, body) = get(&server, &format!("/articles/xss?{}", q("防汛"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#x27;<mark>防汛</mark>&#x27;)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("<img"),
+        "{html}"
+    );
+
+    let (status, _, _) = get(&server, "/articles/no-such-article").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_feed_is_atom_newest_first() {
+    let server = server();
+    let (status, headers, body) = get(&server, &format!("/feed.atom?{}", q("防汛"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::CONTENT_TYPE].to_str().unwrap_or(""),
+        crate::feed::CONTENT_TYPE
+    );
+    let feed = atom_syndication::Feed::read_from(&body[..]).expect("a valid Atom feed");
+    assert_eq!(feed.title().as_str(), "寻闻：防汛");
+    let ids: Vec<&str> = feed.entries().iter().map(|e| e.id()).collect();
+    // Reprints are one entry, led by the newest printing.
+    let expected: Vec<String> = ["flood-copy", "drill", "xss"]
+        .iter()
+        .map(|id| format!("tag:xunwen,2026:article:{}", id.replace('-', "%2D")))
+        .collect();
+    assert_eq!(ids, expected);
+    let updated: Vec<_> = feed.entries().iter().map(|e| *e.updated()).collect();
+    assert!(updated.windows(2).all(|w| w[0] >= w[1]), "{updated:?}");
+    assert!(
+        feed.entries()[0]
+            .links()
+            .iter()
+            .any(|l| l.href() == "https://news.example.cn/flood-copy.html")
+    );
+    // The page links to the feed of the same search.
+    let (_, _, body) = get(&server, &format!("/?{}", q("防汛"))).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(html.contains("type=\"application/atom+xml\""), "{html}");
+}
+
+#[tokio::test]
+async fn the_timeline_counts_equal_the_facets_and_bars_narrow_the_dates() {
+    let server = server();
+    let (_, json) = get_json(&server, &format!("/api/search?{}", q("防汛"))).await;
+    let (_, _, body) = get(&server, &format!("/?{}", q("防汛"))).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    // The articles span 30 months (2022-01 to 2024-06): one bar a month,
+    // empty months included.
+    let bars: Vec<(String, u64)> = html
+        .split("data-label=\"")
+        .skip(1)
+        .map(|rest| {
+            let label = rest[..rest.find('"').expect("label")].to_string();
+            let count = rest
+                .split("data-count=\"")
+                .nth(1)
+                .and_then(|c| c[..c.find('"')?].parse().ok())
+                .expect("count");
+            (label, count)
+        })
+        .collect();
+    assert_eq!(bars.len(), 30, "{bars:?}");
+    let months: Vec<(String, u64)> = json["facets"]["month"]
+        .as_array()
+        .expect("month facets")
+        .iter()
+        .rev()
+        .map(|m| {
+            let (year, month) = m["value"]
+                .as_str()
+                .unwrap_or("")
+                .split_once('-')
+                .expect("YYYY-MM");
+            (
+                format!("{year} 年 {} 月", month.trim_start_matches('0')),
+                m["count"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let drawn: Vec<(String, u64)> = bars.into_iter().filter(|(_, count)| *count > 0).collect();
+    assert_eq!(drawn, months, "{html}");
+    assert!(
+        html.contains("href=\"/?q=%E9%98%B2%E6%B1%9B&#38;from=2023-05-01&#38;to=2023-05-31\""),
+        "{html}"
+    );
+}

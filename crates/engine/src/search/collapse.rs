@@ -13,7 +13,7 @@ use crate::error::EngineError;
 use crate::schema::{Columns, read_str};
 
 /// Two SimHashes this close are reprints of one story.
-const NEAR_DUPLICATE_BITS: u32 = 12;
+pub const NEAR_DUPLICATE_BITS: u32 = 12;
 
 /// One story: its best hit and the reprints collapsed into it.
 pub struct Story {

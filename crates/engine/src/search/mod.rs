@@ -27,6 +27,7 @@ use std::time::Instant;
 use tantivy::{IndexReader, Searcher};
 
 pub use explain::{ArticleExplanation, Explanation};
+pub use related::Printing;
 pub use request::{Filters, Limits, SearchRequest, Sort};
 pub use response::{Duplicates, Hit, SearchResponse};
 
@@ -164,6 +165,14 @@ impl Engine {
         }
         response.took_ms = elapsed_ms(started);
         Ok(response)
+    }
+
+    /// What marks a query's words in any text: the words its plan
+    /// highlights in hits, for an article shown whole.
+    pub fn highlighter(&self, query: &str) -> Highlighter {
+        let searcher = self.searcher();
+        let plan = self.plan(&searcher, query, &Filters::default(), Sort::Relevance);
+        Highlighter::new(&plan.highlight)
     }
 
     /// The stored article with this id.

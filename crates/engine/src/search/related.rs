@@ -1,14 +1,23 @@
 //! Articles about the same thing as a given one: its title and the start of
-//! its body planned as a pasted passage is (its most telling words), without
-//! itself and its reprints.
+//! its body planned as a pasted passage is (its most telling words). Among
+//! them, its reprints (the same exact-duplicate cluster, or SimHashes a few
+//! bits apart, as collapse judges) are its printings; the rest are related.
 
 use std::sync::Arc;
 
-use super::collapse::collapse;
-use super::ranking::collect;
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, Searcher, Term};
+
+use super::collapse::{NEAR_DUPLICATE_BITS, collapse};
+use super::ranking::{Candidate, collect};
 use super::request::Sort;
 use super::response::Hit;
 use super::{Engine, hit_of};
+use crate::article::{Article, simhash, simhash_distance};
 use crate::error::EngineError;
 use crate::query::compile::compile;
 use crate::query::plan::{Condition, Plan};
@@ -21,14 +30,119 @@ const RELATED_BODY_CHARS: usize = 1_500;
 const RELATED_WORDS: usize = 25;
 /// Snippet length of a related article, in characters.
 const RELATED_SNIPPET_CHARS: usize = 80;
+/// Exact reprints listed at most: a wire story can run in hundreds of
+/// outlets; the page lists the first ones.
+const MAX_PRINTINGS: usize = 200;
+
+/// One outlet's printing of a story.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Printing {
+    pub id: String,
+    pub url: Option<String>,
+    pub source: Option<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    /// The earliest printing (undated ones come last).
+    pub original: bool,
+}
+
+/// Related articles and printings of one article, found by one search.
+struct Neighbours {
+    plan: Plan,
+    candidates: Vec<Candidate>,
+}
 
 impl Engine {
-    /// Up to `count` articles about the same thing as the one with this id.
+    /// Up to `count` articles about the same thing as the one with this id,
+    /// without itself and its reprints.
     pub fn related(&self, id: &str, count: usize) -> Result<Vec<Hit>, EngineError> {
         let searcher = self.searcher();
-        let Some((_, article)) = self.index().find(&searcher, id)? else {
-            return Err(EngineError::NotFound(id.to_string()));
-        };
+        let article = self.stored(&searcher, id)?;
+        let neighbours = self.neighbours(&searcher, &article, count * 3 + 10)?;
+        let own = (article.cluster(), simhash(&article.body));
+        let highlighter = Highlighter::new(&neighbours.plan.highlight);
+        let mut hits = Vec::new();
+        for story in collapse(&searcher, neighbours.candidates)? {
+            let related = self.index().article_at(&searcher, story.lead.address)?;
+            if is_reprint(own, &related) {
+                continue;
+            }
+            let mut hit = hit_of(&related, &highlighter, Some(RELATED_SNIPPET_CHARS));
+            hit.score = story.lead.score;
+            hits.push(hit);
+            if hits.len() == count {
+                break;
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Every printing of the story the article with this id tells, itself
+    /// included, earliest first: its exact duplicates, and near duplicates
+    /// among the articles most like it.
+    pub fn printings(&self, id: &str) -> Result<Vec<Printing>, EngineError> {
+        let searcher = self.searcher();
+        let article = self.stored(&searcher, id)?;
+        let own = (article.cluster(), simhash(&article.body));
+        let term = Term::from_field_u64(self.index().fields().cluster, own.0);
+        let exact = searcher.search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &TopDocs::with_limit(MAX_PRINTINGS).order_by_score(),
+        )?;
+        let mut addresses: Vec<DocAddress> = exact.into_iter().map(|(_, a)| a).collect();
+        let neighbours = self.neighbours(&searcher, &article, 50)?;
+        addresses.extend(neighbours.candidates.iter().map(|c| c.address));
+        let mut printings: Vec<Printing> = Vec::new();
+        for address in addresses {
+            let printed = self.index().article_at(&searcher, address)?;
+            if (printed.id == article.id || is_reprint(own, &printed))
+                && !printings.iter().any(|p| p.id == printed.id)
+            {
+                printings.push(Printing {
+                    id: printed.id,
+                    url: printed.url,
+                    source: printed.source,
+                    published: printed.published,
+                    original: false,
+                });
+            }
+        }
+        if !printings.iter().any(|p| p.id == article.id) {
+            printings.push(Printing {
+                id: article.id.clone(),
+                url: article.url.clone(),
+                source: article.source.clone(),
+                published: article.published,
+                original: false,
+            });
+        }
+        // Earliest first, the undated after the dated, ties by id.
+        printings.sort_by(|a, b| {
+            (a.published.is_none(), a.published, &a.id).cmp(&(
+                b.published.is_none(),
+                b.published,
+                &b.id,
+            ))
+        });
+        if let Some(first) = printings.first_mut() {
+            first.original = true;
+        }
+        Ok(printings)
+    }
+
+    fn stored(&self, searcher: &Searcher, id: &str) -> Result<Article, EngineError> {
+        match self.index().find(searcher, id)? {
+            Some((_, article)) => Ok(article),
+            None => Err(EngineError::NotFound(id.to_string())),
+        }
+    }
+
+    /// The articles most like this one, best first, without itself.
+    fn neighbours(
+        &self,
+        searcher: &Searcher,
+        article: &Article,
+        window: usize,
+    ) -> Result<Neighbours, EngineError> {
         let text = format!(
             "{}。{}",
             article.title,
@@ -39,11 +153,10 @@ impl Engine {
                 .collect::<String>()
         );
         let statistics = IndexStatistics {
-            searcher: &searcher,
+            searcher,
             fields: self.index().fields(),
         };
-        let planner = self.planner(&statistics);
-        let text_plan = planner.related_plan(&text, RELATED_WORDS);
+        let text_plan = self.planner(&statistics).related_plan(&text, RELATED_WORDS);
         let highlight = text_plan.words.iter().map(|w| w.text.clone()).collect();
         let plan = Plan {
             text: Some(text_plan),
@@ -58,29 +171,27 @@ impl Engine {
         let deadline = std::time::Instant::now() + self.limits.time_budget;
         let partial = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let collected = collect(
-            &searcher,
+            searcher,
             query.as_ref(),
             Sort::Relevance,
-            count * 3 + 10,
+            window,
             false,
             deadline,
             &partial,
         )?;
-        let own_cluster = article.cluster();
-        let highlighter = Highlighter::new(&plan.highlight);
-        let mut hits = Vec::new();
-        for story in collapse(&searcher, collected.candidates)? {
-            let related = self.index().article_at(&searcher, story.lead.address)?;
-            if related.cluster() == own_cluster {
-                continue;
-            }
-            let mut hit = hit_of(&related, &highlighter, Some(RELATED_SNIPPET_CHARS));
-            hit.score = story.lead.score;
-            hits.push(hit);
-            if hits.len() == count {
-                break;
-            }
-        }
-        Ok(hits)
+        Ok(Neighbours {
+            plan,
+            candidates: collected.candidates,
+        })
     }
+}
+
+/// Whether `other` reprints the story of an article with this cluster and
+/// SimHash, as collapse judges it.
+fn is_reprint((cluster, own_simhash): (u64, u64), other: &Article) -> bool {
+    if other.cluster() == cluster {
+        return true;
+    }
+    let theirs = simhash(&other.body);
+    own_simhash != 0 && theirs != 0 && simhash_distance(own_simhash, theirs) <= NEAR_DUPLICATE_BITS
 }
