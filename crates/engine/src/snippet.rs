@@ -111,6 +111,20 @@ impl Highlighter {
                 }
             }
         }
+        // A number needle marks the same number written in Chinese too.
+        if self
+            .needles
+            .iter()
+            .any(|n| n.iter().all(char::is_ascii_digit))
+        {
+            let text: String = folded.iter().collect();
+            for number in crate::analysis::numbers::numbers(&text) {
+                let digits: Vec<char> = number.digits.chars().collect();
+                if self.needles.contains(&digits) {
+                    ranges.push((number.start_char, number.end_char));
+                }
+            }
+        }
         merge(ranges)
     }
 

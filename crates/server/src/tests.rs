@@ -27,9 +27,20 @@ fn article(id: &str, title: &str, body: &str, source: &str, published: &str) -> 
 }
 
 fn write_index(dir: &Path) {
+    write_articles(dir, &fixture_articles());
+}
+
+fn write_articles(dir: &Path, articles: &[Article]) {
     let index = NewsIndex::open_or_create(dir, &Analysis::default_shared()).expect("index");
     let mut writer = index.writer(1, 32 << 20).expect("writer");
-    let articles = [
+    for article in articles {
+        writer.upsert(article).expect("upsert");
+    }
+    writer.commit("").expect("commit");
+}
+
+fn fixture_articles() -> Vec<Article> {
+    vec![
         article(
             "flood",
             "南河防汛形势严峻",
@@ -58,11 +69,7 @@ fn write_index(dir: &Path) {
             "示例网",
             "2022-01-01 08:00",
         ),
-    ];
-    for article in &articles {
-        writer.upsert(article).expect("upsert");
-    }
-    writer.commit("").expect("commit");
+    ]
 }
 
 struct Server {
@@ -87,6 +94,18 @@ fn server_with(configure: impl FnOnce(&mut Settings)) -> Server {
 
 fn server() -> Server {
     server_with(|_| {})
+}
+
+fn server_of(articles: &[Article]) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = dir.path().join("index");
+    write_articles(&index, articles);
+    let state = AppState::new(Settings::for_index(index));
+    Server {
+        router: app(state.clone()),
+        state,
+        _dir: dir,
+    }
 }
 
 async fn get(server: &Server, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
@@ -667,4 +686,72 @@ async fn the_timeline_counts_equal_the_facets_and_bars_narrow_the_dates() {
         html.contains("href=\"/?q=%E9%98%B2%E6%B1%9B&#38;from=2023-05-01&#38;to=2023-05-31\""),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn numbers_match_written_either_way_and_mark_their_own_characters() {
+    let chinese = article(
+        "chinese",
+        "二〇二三年三月的救援",
+        "洪水中一百二十人获救，物价上涨百分之五。十四五规划照常推进。",
+        "江城日报",
+        "2023-03-02 08:00",
+    );
+    let arabic = article(
+        "arabic",
+        "2023年3月的救援",
+        "洪水中120人获救，物价上涨5%。",
+        "晨光网",
+        "2023-03-03 08:00",
+    );
+    let server = server_of(&[chinese, arabic]);
+    let marked_in = |body: &Value, id: &str| -> Vec<String> {
+        let hit = body["hits"]
+            .as_array()
+            .and_then(|hits| hits.iter().find(|h| h["id"] == id))
+            .unwrap_or_else(|| panic!("no hit {id} in {body}"));
+        let mut marked = Vec::new();
+        for (field, text) in [("title", &hit["title"]), ("snippet", &hit["snippet"])] {
+            let chars: Vec<char> = text.as_str().unwrap_or("").chars().collect();
+            for range in hit["marks"][field].as_array().into_iter().flatten() {
+                let (start, end) = (
+                    range[0].as_u64().unwrap_or(0),
+                    range[1].as_u64().unwrap_or(0),
+                );
+                marked.push(chars[start as usize..end as usize].iter().collect());
+            }
+        }
+        marked
+    };
+    let cases = [
+        ("二〇二三年", "二〇二三年", "2023年"),
+        ("2023年", "二〇二三年", "2023年"),
+        ("三月", "三月", "3月"),
+        ("3月", "三月", "3月"),
+        ("百分之五", "百分之五", "5"),
+        ("5%", "百分之五", "5"),
+        ("一百二十人", "一百二十人", "120人"),
+        ("120人", "一百二十人", "120人"),
+    ];
+    for (query, in_chinese, in_arabic) in cases {
+        let (status, body) =
+            get_json(&server, &format!("/api/search?{}&collapse=false", q(query))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["total"], 2, "{query} finds both forms: {body}");
+        let chinese = marked_in(&body, "chinese").concat();
+        let arabic = marked_in(&body, "arabic").concat();
+        assert!(
+            chinese.contains(in_chinese),
+            "{query}: marked {chinese:?} in the Chinese form"
+        );
+        assert!(
+            arabic.contains(in_arabic),
+            "{query}: marked {arabic:?} in the Arabic form"
+        );
+    }
+    // Fixed names stay names: 十四五 is not 145 or 15.
+    let (_, body) = get_json(&server, &format!("/api/search?{}", q("十四五"))).await;
+    assert_eq!(body["total"], 1, "{body}");
+    let (_, body) = get_json(&server, &format!("/api/search?{}", q("15"))).await;
+    assert_eq!(body["total"], 0, "{body}");
 }

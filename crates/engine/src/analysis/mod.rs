@@ -19,6 +19,7 @@
 //! ```
 
 mod fold;
+pub mod numbers;
 mod tokens;
 
 use std::io::BufReader;
@@ -34,7 +35,7 @@ pub use tokens::{AnalyzedToken, AnalyzedTokenStream, char_tokens};
 
 use crate::error::EngineError;
 use fold::FoldedText;
-use tokens::{Span, TokenSpans, char_spans};
+use tokens::{Span, TokenSpans, char_spans, with_numbers};
 
 /// Name of the word-level analyzer (jieba over folded text).
 pub const WORDS_ANALYZER: &str = "zh_words";
@@ -120,10 +121,7 @@ impl Analysis {
                 offset_to: text.original_offset(end, folded_to),
             });
         }
-        TokenSpans {
-            folded: text.folded,
-            spans,
-        }
+        with_numbers(text, spans)
     }
 
     /// Segments text the way a query is cut: jieba default mode, no overlaps,
@@ -218,6 +216,27 @@ mod tests {
                 assert_eq!(fold(original), token.text, "token {token:?} in {text}");
             }
         }
+    }
+
+    #[test]
+    fn chinese_numbers_gain_their_arabic_form_with_the_numeral_s_offsets() {
+        let text = "救出一百二十人";
+        let words = Analysis::default_shared().words(text);
+        let number = words
+            .iter()
+            .find(|t| t.text == "120")
+            .expect("120 among the words");
+        assert_eq!(&text[number.offset_from..number.offset_to], "一百二十");
+        let chars = char_tokens(text);
+        let number = chars
+            .iter()
+            .find(|t| t.text == "120")
+            .expect("120 among the characters");
+        let person = chars.iter().find(|t| t.text == "人").expect("人");
+        // Ends where the numeral ends, so `120人` is a run of positions.
+        assert_eq!(person.position - number.position, 3);
+        let positions: Vec<usize> = chars.iter().map(|t| t.position).collect();
+        assert!(positions.windows(2).all(|w| w[0] <= w[1]), "{positions:?}");
     }
 
     #[test]

@@ -61,10 +61,45 @@ pub(super) fn char_spans(text: &str) -> TokenSpans {
         index += 1;
     }
     end_run(&mut spans, &mut run, index, text.folded.len());
-    TokenSpans {
-        folded: text.folded,
-        spans,
+    with_numbers(text, spans)
+}
+
+/// The spans of a text with the Arabic form of each of its Chinese numbers
+/// added (see [`super::numbers`]): a term of its own, placed so that it ends
+/// where the numeral ends (so `120人` is a phrase in `一百二十人` too), with the
+/// numeral's offsets. Its term text is kept after the folded text.
+pub(super) fn with_numbers(text: FoldedText, mut spans: Vec<Span>) -> TokenSpans {
+    let numbers = super::numbers::numbers(&text.folded);
+    if numbers.is_empty() {
+        return TokenSpans {
+            folded: text.folded,
+            spans,
+        };
     }
+    let mut extra = Vec::with_capacity(numbers.len());
+    let mut terms = String::new();
+    let base = text.folded.len();
+    for number in &numbers {
+        let from = base + terms.len();
+        terms.push_str(&number.digits);
+        let length = number.digits.chars().count();
+        extra.push(Span {
+            folded_from: from,
+            folded_to: base + terms.len(),
+            position: number
+                .end_char
+                .saturating_sub(length)
+                .max(number.start_char),
+            offset_from: text.original_offset(number.start_char, number.start_byte),
+            offset_to: text.original_offset(number.end_char, number.end_byte),
+        });
+    }
+    spans.extend(extra);
+    // Positions of one term must not go back: keep the stream in order.
+    spans.sort_by_key(|span| span.position);
+    let mut folded = text.folded;
+    folded.push_str(&terms);
+    TokenSpans { folded, spans }
 }
 
 /// One token as a span: bytes of the folded text (its term), its position in

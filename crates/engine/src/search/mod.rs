@@ -108,7 +108,10 @@ impl Engine {
             searcher,
             fields: self.index.fields(),
         };
-        self.planner(&statistics).plan(&parse(query), filters, sort)
+        // Numbers are searched in Arabic digits, which match either form.
+        let query = crate::analysis::numbers::to_arabic(query);
+        self.planner(&statistics)
+            .plan(&parse(&query), filters, sort)
     }
 
     /// Runs a search.

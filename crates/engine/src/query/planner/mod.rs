@@ -38,6 +38,7 @@ use super::plan::{
 use super::reading::{chunks, content_words, query_kind};
 use super::stats::{CountedIn, TermStatistics};
 use super::weights::Weights;
+use crate::analysis::numbers::to_arabic;
 use crate::analysis::{Analysis, fold, is_term_char, keyword};
 use crate::search::{Filters, Sort};
 
@@ -121,8 +122,15 @@ impl Planner<'_> {
         };
         if weight > 0.0 {
             let mut spans: Vec<PlannedSpan> = Vec::new();
-            // A single character is a word's business, not a span's.
-            for chunk in chunks(text).into_iter().filter(|c| c.chars().count() >= 2) {
+            // A single character is a word's business, not a span's. A chunk
+            // with a number is held in both its forms: positions count
+            // characters, and `第十届` is shorter than `第10届`.
+            let arabic = to_arabic(text);
+            let mut both = chunks(text);
+            if arabic != text {
+                both.extend(chunks(&arabic));
+            }
+            for chunk in both.into_iter().filter(|c| c.chars().count() >= 2) {
                 if !spans.iter().any(|span| span.text == chunk) {
                     spans.push(PlannedSpan {
                         text: chunk,
@@ -146,7 +154,7 @@ impl Planner<'_> {
                         value: keyword(text),
                     });
                 }
-                let words = content_words(self.analysis, text);
+                let words = content_words(self.analysis, &to_arabic(text));
                 if words.is_empty() {
                     return None;
                 }
@@ -248,7 +256,9 @@ impl Planner<'_> {
                 }
             }
         }
-        let mut words = content_words(self.analysis, &free_text);
+        // Numbers are searched in Arabic digits, which the index holds for
+        // either form.
+        let mut words = content_words(self.analysis, &to_arabic(&free_text));
         if words.is_empty() && has_term_chars(&free_text) {
             // Only question words: search them rather than nothing.
             words = self.analysis.query_words(&free_text);
