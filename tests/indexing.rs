@@ -889,3 +889,32 @@ fn huge_json_element_markdown_story_and_text_page_are_refused_without_being_held
         peak >> 20
     );
 }
+
+/// A pipe has no file name to announce its format (`search index <(zcat
+/// x.gz)` hands over `/dev/fd/63`): its first bytes decide, as the README
+/// promises; what fits no format is refused with the reason.
+#[test]
+fn piped_inputs_are_read_by_their_first_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = dir.path().join("index");
+    let line = r#"{"id": "piped", "title": "管道里的新闻", "body": "从管道读入的防汛报道。"}"#;
+    let script = format!(
+        "{} index --index {} <(printf '%s\\n' '{line}') <(printf 'plain words')",
+        search_binary().display(),
+        index.display()
+    );
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("bash");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = stdout(&output) + &stderr(&output);
+    assert!(
+        report.contains("/dev/fd/") && report.contains("not a format Xunwen reads"),
+        "the text pipe is refused with its reason: {report}"
+    );
+    let found = search(&["query", "--index", arg(&index), "--json", "管道"]);
+    let found: Value = serde_json::from_slice(&found.stdout).expect("JSON");
+    assert_eq!(found["hits"][0]["id"], "piped", "{found}");
+}

@@ -8,6 +8,8 @@
 //!   folding, snippets, facets, collapse, and TESTPLAN 17–21 and 25.
 //! - `fuzz`: proptest properties run for a fixed time over the query
 //!   language, extraction, encoding detection and date parsing.
+//! - `relevance`: the three dev sets of shared/eval through `search eval`,
+//!   each asserting the figures the ranking reached.
 //! - `server`: `search serve` on loopback: the page in headless Chromium and
 //!   live reload while `search index` runs.
 
@@ -17,4 +19,5 @@ mod extraction;
 mod fuzz;
 mod indexing;
 mod query;
+mod relevance;
 mod server;

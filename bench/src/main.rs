@@ -12,12 +12,14 @@
 mod bare;
 mod relevance;
 
-use std::io::{BufRead, BufReader, Write};
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use xunwen_engine::analysis::Analysis;
 use xunwen_engine::{Engine, SearchRequest};
 use xunwen_indexer::extract::Event;
@@ -67,17 +69,8 @@ fn main() -> anyhow::Result<()> {
         "relevance" => relevance::relevance(&args.shared, &args.work, &args.weights),
         // The query set as URL paths, for the load benchmark (bench/load.sh).
         "paths" => {
-            for query in bench_queries(&args.shared, &Analysis::default_shared())? {
-                let encoded: String = query
-                    .bytes()
-                    .map(|b| {
-                        if b.is_ascii_alphanumeric() {
-                            (b as char).to_string()
-                        } else {
-                            format!("%{b:02X}")
-                        }
-                    })
-                    .collect();
+            for (_, query) in bench_queries(&args.shared, &Analysis::default_shared())? {
+                let encoded = utf8_percent_encode(&query, NON_ALPHANUMERIC);
                 println!("/api/search?q={encoded}");
             }
             Ok(())
@@ -311,23 +304,45 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// The dev questions plus short queries of 1–3 of their content words.
-fn bench_queries(shared: &Path, analysis: &Analysis) -> anyhow::Result<Vec<String>> {
-    let file = std::fs::File::open(shared.join("eval/crud-qa/queries.dev.tsv"))?;
-    let mut questions = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line?;
-        if let Some((_, query)) = line.split_once('\t') {
-            questions.push(query.to_string());
-        }
-    }
-    let mut queries = questions.clone();
+/// Reads the queries of one `id<TAB>query` file of the dev sets.
+fn dev_queries(shared: &Path, set: &str) -> anyhow::Result<Vec<String>> {
+    let path = shared.join("eval").join(set).join("queries.dev.tsv");
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    Ok(text
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(_, query)| query.to_string())
+        .collect())
+}
+
+/// The benchmark's mix, each query with its kind: the dev questions, short
+/// queries of 1–3 of their words, the dev keyword queries and the LeCaRD
+/// dev passages (searched over the whole corpus: the cost of a pasted
+/// passage, not its ranking, is measured here).
+fn bench_queries(
+    shared: &Path,
+    analysis: &Analysis,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let questions = dev_queries(shared, "crud-qa")?;
+    let mut queries: Vec<(&'static str, String)> =
+        questions.iter().map(|q| ("question", q.clone())).collect();
     for (i, question) in questions.iter().enumerate() {
         let words = xunwen_engine::query::reading::content_words(analysis, question);
         let take = 1 + i % 3;
         if words.len() >= take {
-            queries.push(words[..take].join(" "));
+            queries.push(("short", words[..take].join(" ")));
         }
     }
+    queries.extend(
+        dev_queries(shared, "crud-kw")?
+            .into_iter()
+            .map(|q| ("keywords", q)),
+    );
+    queries.extend(
+        dev_queries(shared, "lecard")?
+            .into_iter()
+            .map(|q| ("passage", q)),
+    );
     Ok(queries)
 }
 
@@ -346,9 +361,10 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
     let queries = bench_queries(&args.shared, &analysis)?;
     let passes = 5;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let mut by_kind: BTreeMap<&str, (Vec<Duration>, Vec<Duration>)> = BTreeMap::new();
     let mut slowest: Vec<(Duration, &String)> = Vec::new();
     for pass in 0..=passes {
-        for query in &queries {
+        for (kind, query) in &queries {
             let started = Instant::now();
             let response = engine.search(&SearchRequest {
                 query: query.clone(),
@@ -363,32 +379,42 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
             if pass > 0 {
                 ours.push(ours_took);
                 theirs.push(bare_took);
+                let kind = by_kind.entry(kind).or_default();
+                kind.0.push(ours_took);
+                kind.1.push(bare_took);
                 slowest.push((ours_took, query));
             }
         }
     }
-    ours.sort();
-    theirs.sort();
+    let count = |kind: &str| queries.iter().filter(|(k, _)| *k == kind).count();
     println!(
-        "{} queries ({} dev questions and short queries) × {passes} passes, interleaved",
+        "{} queries ({} dev questions, {} short queries of their words, {} dev keyword queries, {} LeCaRD dev passages) × {passes} passes, interleaved",
         queries.len(),
-        queries.len()
+        count("question"),
+        count("short"),
+        count("keywords"),
+        count("passage"),
     );
-    println!("| search | p50 ms | p99 ms |");
-    println!("|---|---|---|");
+    println!("| queries | bare p50 ms | bare p99 ms | xunwen p50 ms | xunwen p99 ms | p99 ratio |");
+    println!("|---|---|---|---|---|---|");
+    let row = |name: &str, ours: &mut Vec<Duration>, theirs: &mut Vec<Duration>| {
+        ours.sort();
+        theirs.sort();
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            percentile(theirs, 50.0),
+            percentile(theirs, 99.0),
+            percentile(ours, 50.0),
+            percentile(ours, 99.0),
+            percentile(ours, 99.0) / percentile(theirs, 99.0)
+        );
+    };
+    for (kind, (ours, theirs)) in &mut by_kind {
+        row(kind, ours, theirs);
+    }
+    row("all", &mut ours, &mut theirs);
     println!(
-        "| bare tantivy-jieba bag of words, top 10, no snippets | {:.2} | {:.2} |",
-        percentile(&theirs, 50.0),
-        percentile(&theirs, 99.0)
-    );
-    println!(
-        "| xunwen: top 10, snippets, facets, collapse | {:.2} | {:.2} |",
-        percentile(&ours, 50.0),
-        percentile(&ours, 99.0)
-    );
-    println!(
-        "\np99 ratio xunwen / bare: {:.2}",
-        percentile(&ours, 99.0) / percentile(&theirs, 99.0)
+        "\nxunwen: top 10, snippets, facets, collapse; bare: tantivy-jieba bag of words, top 10, no snippets"
     );
     slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     eprintln!("slowest xunwen searches:");

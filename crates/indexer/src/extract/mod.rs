@@ -83,6 +83,21 @@ impl Format {
             _ => return None,
         })
     }
+
+    /// The format the first bytes of a nameless input (a pipe such as
+    /// `<(zcat x.gz)`, a file without an extension) show: a record `{` starts
+    /// JSON Lines, `[` a JSON array, `<` HTML, `#` Markdown.
+    pub fn sniff(head: &[u8]) -> Option<Format> {
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let first = head.iter().find(|b| !b.is_ascii_whitespace())?;
+        Some(match first {
+            b'{' => Format::JsonLines,
+            b'[' => Format::Json,
+            b'<' => Format::Html,
+            b'#' => Format::Markdown,
+            _ => return None,
+        })
+    }
 }
 
 /// One input being read: where it comes from, for reports and provenance.
@@ -145,7 +160,12 @@ pub fn extract(
 
 /// The raw records of one input, from the format its name announces.
 pub fn records<'a>(input: &'a Input, reader: &'a mut dyn BufRead) -> std::io::Result<Records<'a>> {
-    let Some(format) = Format::from_name(&input.name) else {
+    let format = match Format::from_name(&input.name) {
+        Some(format) => Some(format),
+        None if !input.name.contains('.') => Format::sniff(reader.fill_buf()?),
+        None => None,
+    };
+    let Some(format) = format else {
         let reason = "not a format Xunwen reads (JSON Lines, JSON, HTML, Markdown, text)";
         return Ok(only(input.refusal(reason.into())));
     };
