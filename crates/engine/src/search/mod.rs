@@ -39,6 +39,7 @@ use crate::query::parse::parse;
 use crate::query::plan::Plan;
 use crate::query::planner::Planner;
 use crate::query::stats::IndexStatistics;
+use crate::query::synonyms::{SynonymFile, Synonyms};
 use crate::query::weights::Weights;
 use crate::snippet::{Highlighted, Highlighter};
 
@@ -50,6 +51,8 @@ pub struct Engine {
     analysis: Analysis,
     pub limits: Limits,
     pub weights: Weights,
+    pub(crate) suggestions: Arc<crate::suggest::SuggestState>,
+    synonyms: Option<Arc<SynonymFile>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -73,6 +76,8 @@ impl Engine {
             analysis,
             limits: Limits::default(),
             weights: Weights::default(),
+            suggestions: Arc::default(),
+            synonyms: None,
         })
     }
 
@@ -93,12 +98,28 @@ impl Engine {
         self.reader.searcher()
     }
 
-    fn planner<'a>(&'a self, statistics: &'a IndexStatistics<'a>) -> Planner<'a> {
+    fn planner<'a>(
+        &'a self,
+        statistics: &'a IndexStatistics<'a>,
+        synonyms: Option<&'a Synonyms>,
+    ) -> Planner<'a> {
         Planner {
             analysis: &self.analysis,
             statistics,
             weights: self.weights,
+            synonyms,
         }
+    }
+
+    /// Applies the rules of a synonym file to every query from now on; the
+    /// file is reread when it changes.
+    pub fn set_synonyms(&mut self, file: Option<Arc<SynonymFile>>) {
+        self.synonyms = file;
+    }
+
+    /// The synonym file in force, if any.
+    pub fn synonym_file(&self) -> Option<&Arc<SynonymFile>> {
+        self.synonyms.as_ref()
     }
 
     /// How a query is searched, on this searcher's statistics.
@@ -107,7 +128,9 @@ impl Engine {
             searcher,
             fields: self.index.fields(),
         };
-        self.planner(&statistics).plan(&parse(query), filters, sort)
+        let synonyms = self.synonyms.as_ref().map(|file| file.current());
+        self.planner(&statistics, synonyms.as_deref())
+            .plan(&parse(query), filters, sort)
     }
 
     /// Runs a search.

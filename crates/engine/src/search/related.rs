@@ -42,7 +42,7 @@ impl Engine {
             searcher: &searcher,
             fields: self.index().fields(),
         };
-        let planner = self.planner(&statistics);
+        let planner = self.planner(&statistics, None);
         let text_plan = planner.related_plan(&text, RELATED_WORDS);
         let highlight = text_plan.words.iter().map(|w| w.text.clone()).collect();
         let plan = Plan {
