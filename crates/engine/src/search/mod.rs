@@ -53,6 +53,8 @@ pub struct Engine {
     pub weights: Weights,
     pub(crate) suggestions: Arc<crate::suggest::SuggestState>,
     synonyms: Option<Arc<SynonymFile>>,
+    /// The stored dictionary the engine was opened with, when it follows it.
+    dictionary: Option<Option<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -78,7 +80,29 @@ impl Engine {
             weights: Weights::default(),
             suggestions: Arc::default(),
             synonyms: None,
+            dictionary: None,
         })
+    }
+
+    /// Opens the index with the analysis it was written with (its stored
+    /// user dictionary, if any); [`Engine::analysis_changed`] then says when
+    /// a re-analysis has changed it.
+    pub fn open_as_written(dir: &Path) -> Result<Engine, EngineError> {
+        let dictionary = crate::index::dictionary_in_force(dir)?;
+        let mut engine = Engine::open(dir, crate::index::analysis_for(dir)?)?;
+        engine.dictionary = Some(dictionary);
+        Ok(engine)
+    }
+
+    /// True when the index's last commit names another user dictionary than
+    /// the one this engine segments queries with (only for an engine opened
+    /// by [`Engine::open_as_written`]).
+    pub fn analysis_changed(&self) -> bool {
+        match &self.dictionary {
+            Some(opened_with) => crate::index::dictionary_in_force(self.index.path())
+                .is_ok_and(|now| now != *opened_with),
+            None => false,
+        }
     }
 
     pub fn index(&self) -> &NewsIndex {
