@@ -125,7 +125,7 @@ pub fn normalize(prefix: &str) -> String {
 
 /// The pinyin key and the initials key of folded text: each ideograph as
 /// its (most common) reading, other letters and digits as they are.
-fn pinyin_keys(folded_key: &str) -> Option<(String, String)> {
+pub fn pinyin_keys(folded_key: &str) -> Option<(String, String)> {
     if !folded_key.chars().any(is_cjk) {
         return None;
     }
