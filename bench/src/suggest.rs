@@ -114,18 +114,15 @@ pub fn suggest_benchmark(shared: &Path, work: &Path) -> anyhow::Result<()> {
         let _ = runtime.block_on(xunwen_server::serve(settings));
     });
     let started = Instant::now();
-    let mut stream = loop {
-        if let Ok(stream) = TcpStream::connect(addr) {
-            break stream;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            bail!("the server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    // Wait for the dictionary.
+    // Wait for the server, then for its dictionary.
     loop {
-        let mut probe = TcpStream::connect(addr)?;
+        let Ok(mut probe) = TcpStream::connect(addr) else {
+            if started.elapsed() > Duration::from_secs(60) {
+                bail!("the server did not start");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        };
         write!(
             probe,
             "GET /api/suggest?q=a HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
@@ -141,6 +138,9 @@ pub fn suggest_benchmark(shared: &Path, work: &Path) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     let built = started.elapsed();
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_nodelay(true)?;
     let passes = 3;
     let mut samples = Vec::with_capacity(prefixes.len() * passes);
     let mut bytes = 0;

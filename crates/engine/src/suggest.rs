@@ -1,5 +1,6 @@
 //! Suggestions as you type: the archive's own titles and its frequent
-//! phrases (runs of two or three title words that several articles share),
+//! phrases (runs of two or three title words that several articles share,
+//! neither first nor last word a lone character),
 //! weighted by how often and how recently they occur, found by a prefix of
 //! their folded text, of their pinyin, or of their pinyin initials.
 //!
@@ -287,6 +288,12 @@ impl SuggesterBuilder {
         let mut seen: HashSet<String> = HashSet::new();
         for n in 2..=3 {
             for run in words.windows(n) {
+                // A phrase starting or ending in a lone character (南河第,
+                // 在北京) stops mid-thought.
+                let lone = |word: &String| word.chars().count() < 2;
+                if run.first().is_some_and(lone) || run.last().is_some_and(lone) {
+                    continue;
+                }
                 let phrase = join_words(run);
                 if phrase.chars().count() >= 3 && seen.insert(phrase.clone()) {
                     self.phrases.entry(phrase).or_default().add(published);
