@@ -5,15 +5,18 @@ use crate::render;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
 use clap::{Parser, Subcommand};
 use xunwen_engine::analysis::Analysis;
 use xunwen_engine::dates::{parse_date_bound, parse_date_upper_bound};
+use xunwen_engine::query::synonyms::SynonymFile;
 use xunwen_engine::search::Filters;
+use xunwen_engine::suggest::SuggestionKind;
 use xunwen_engine::{Engine, EngineError, NewsIndex, SearchRequest, Sort, eval};
-use xunwen_indexer::{IndexOptions, Report};
+use xunwen_indexer::{IndexOptions, ReanalyzeOptions, Report};
 use xunwen_server::json::SearchJson;
 
 /// 寻闻 Xunwen: full-text search for Chinese news archives.
@@ -101,6 +104,38 @@ pub enum Command {
         /// With --explain: why this article matched or not.
         #[arg(long, requires = "explain")]
         id: Option<String>,
+        /// Synonym rules in the Solr format (`浙大,浙江大学`, `新冠 => 新型冠状病毒`).
+        #[arg(long, env = "XUNWEN_SYNONYMS")]
+        synonyms: Option<PathBuf>,
+    },
+    /// Completions of what has been typed: titles and frequent phrases, by
+    /// their text, pinyin or initials (`北京`, `beij`, `bj`).
+    Suggest {
+        prefix: String,
+        #[command(flatten)]
+        index: IndexDir,
+        /// How many, at most 10.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=10))]
+        size: u16,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-analyse every stored article in place (after a change of the user
+    /// dictionary), in one commit: a crash leaves the index as it was.
+    Reanalyze {
+        #[command(flatten)]
+        index: IndexDir,
+        /// The new user dictionary for jieba (`word [freq] [tag]` a line);
+        /// without it, the one in force is used again.
+        #[arg(long)]
+        dict: Option<PathBuf>,
+        /// Indexing threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Serve the search page and the JSON endpoint.
     Serve {
@@ -226,8 +261,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             explain,
             id,
+            synonyms,
         } => {
-            let engine = open_engine(&index.dir)?;
+            let mut engine = open_engine(&index.dir)?;
+            if let Some(path) = synonyms {
+                engine.set_synonyms(Some(Arc::new(SynonymFile::open(&path)?)));
+            }
             if explain {
                 let explanation = match engine.explain(&query, id.as_deref()) {
                     Ok(explanation) => explanation,
@@ -257,6 +296,56 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..SearchRequest::default()
             };
             run_query(&engine, &request, json)
+        }
+        Command::Suggest {
+            prefix,
+            index,
+            size,
+            json,
+        } => {
+            let engine = open_engine(&index.dir)?;
+            engine.refresh_suggestions()?;
+            let found = engine.suggest(&prefix, usize::from(size));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else if found.suggestions.is_empty() {
+                println!("没有建议 no suggestions for `{prefix}`");
+            } else {
+                for suggestion in &found.suggestions {
+                    let kind = match suggestion.kind {
+                        SuggestionKind::Title => "标题 title",
+                        SuggestionKind::Phrase => "词组 phrase",
+                    };
+                    println!(
+                        "{}  ({kind}, {} 篇 articles)",
+                        suggestion.text, suggestion.articles
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reanalyze {
+            index,
+            dict,
+            threads,
+            json,
+        } => {
+            let mut options = ReanalyzeOptions::new(index.dir);
+            options.dictionary = dict;
+            options.threads = threads.clamp(1, 64);
+            options.show_progress = std::io::stderr().is_terminal();
+            let report = xunwen_indexer::reanalyze(&options)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "重新分析 re-analysed {} articles in {:.1} s; dictionary: {}",
+                    report.articles,
+                    report.seconds,
+                    report.dictionary.as_deref().unwrap_or("jieba's own")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve { settings } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -302,8 +391,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The engine, cutting queries as the index's articles were cut.
 fn open_engine(dir: &std::path::Path) -> anyhow::Result<Engine> {
-    Ok(Engine::open(dir, Analysis::default_shared())?)
+    Ok(Engine::open_as_written(dir)?)
 }
 
 /// Exit status of a query the engine refused (the caller's mistake).

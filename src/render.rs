@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 
 use xunwen_engine::SearchResponse;
 use xunwen_engine::query::plan::{Condition, SpanScore, TextFields, TextPlan};
+use xunwen_engine::query::synonyms::RuleKind;
 use xunwen_engine::search::Explanation;
 use xunwen_engine::snippet::Highlighted;
 use xunwen_server::present::summary;
@@ -121,6 +122,24 @@ fn condition(clause: &Condition) -> String {
     }
 }
 
+/// The synonym rules a text plan applied.
+fn synonyms(out: &mut String, text: &TextPlan) {
+    for expansion in &text.synonyms {
+        let kind = match expansion.kind {
+            RuleKind::Equivalent => "equivalent",
+            RuleKind::OneWay => "one way",
+        };
+        let lines: Vec<String> = expansion.lines.iter().map(|l| l.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "同义 synonyms: {} -> {} ({kind}, line {})",
+            expansion.term,
+            expansion.forms.join(" | "),
+            lines.join(", ")
+        );
+    }
+}
+
 fn text_plan(out: &mut String, text: &TextPlan) {
     let _ = writeln!(
         out,
@@ -195,6 +214,7 @@ pub fn explanation(explanation: &Explanation) -> String {
     let _ = writeln!(out, "归一 folded:    {}", explanation.folded);
     let _ = writeln!(out, "分词 segmented: {}", explanation.segmented.join(" / "));
     if let Some(text) = &plan.text {
+        synonyms(&mut out, text);
         text_plan(&mut out, text);
         if !plan.text_required {
             let _ = writeln!(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{arg, crud_subset, search, search_binary, stderr};
+use crate::util::{arg, crud_subset, search, search_binary, stderr, stdout};
 
 /// A running `search serve`, stopped when dropped.
 struct ServerProcess {
@@ -198,6 +198,7 @@ fn search_page_in_headless_chromium() {
     );
     for shot in [
         "search-results.png",
+        "suggestions.png",
         "timeline-month.png",
         "article-page.png",
     ] {
@@ -680,4 +681,180 @@ fn signals_stop_the_server_cleanly() {
         };
         assert!(exit.success(), "{signal}: {exit:?}");
     }
+}
+
+/// Suggestions from the archive's titles, polled until the server has built
+/// its dictionary (it builds it off the request path when it opens the index).
+fn suggestions(addr: SocketAddr, prefix: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) =
+            http_get(addr, &format!("/api/suggest?q={}", encode(prefix))).expect("suggest");
+        assert_eq!(status, 200, "{body}");
+        let json: Value = serde_json::from_str(&body).expect("JSON");
+        if json["ready"] == true {
+            return json["suggestions"]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|s| s["text"].as_str().unwrap_or_default().to_string())
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "suggestions never became ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Hit ids of a search through the server.
+fn hit_ids(addr: SocketAddr, query: &str) -> Vec<String> {
+    let (status, body) =
+        http_get(addr, &format!("/api/search?q={}", encode(query))).expect("search");
+    assert_eq!(status, 200, "{body}");
+    let json: Value = serde_json::from_str(&body).expect("JSON");
+    let mut ids: Vec<String> = json["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn olympics_articles() -> Vec<Value> {
+    vec![
+        json!({"id": "open", "title": "北京冬奥会开幕式隆重举行", "body": "浙江大学学生担任志愿者。", "published": "2022-02-04 20:00"}),
+        json!({"id": "close", "title": "北京冬奥会闭幕", "body": "浙大师生参与服务保障。", "published": "2022-02-20 20:00"}),
+        json!({"id": "expo", "title": "上海进博会开幕", "body": "新型冠状病毒疫苗展区引人关注。", "published": "2023-11-05 09:00"}),
+        json!({"id": "covid", "title": "南京长江大桥通车", "body": "新冠疫情后客流回升。", "published": "2023-01-05 09:00"}),
+    ]
+}
+
+/// Typing 北京, its pinyin `beij` or its initials `bj` suggests the titles
+/// and the phrase 北京冬奥会, and nothing that starts otherwise.
+#[test]
+fn suggestions_for_chinese_pinyin_and_initial_prefixes() {
+    let (_dir, index_dir) = indexed(&olympics_articles());
+    let server = start_server(&index_dir);
+    for prefix in ["北京", "北京冬", "beij", "bj", "BJDA", "北 京"] {
+        let found = suggestions(server.addr, prefix);
+        assert!(
+            found.contains(&"北京冬奥会闭幕".to_string()),
+            "{prefix}: {found:?}"
+        );
+        assert!(
+            found.contains(&"北京冬奥会".to_string()),
+            "{prefix}: {found:?}"
+        );
+        assert!(
+            found.iter().all(|s| s.starts_with("北京")),
+            "{prefix}: {found:?}"
+        );
+        assert!(found.len() <= 10);
+    }
+    assert_eq!(suggestions(server.addr, "shj"), ["上海进博会开幕"]);
+    assert!(suggestions(server.addr, "zzz").is_empty());
+    let (status, body) = http_get(server.addr, "/api/suggest?q=bj&size=11").expect("suggest");
+    assert_eq!(status, 400, "{body}");
+    let (status, script) = http_get(server.addr, "/assets/suggest.js").expect("script");
+    assert_eq!(status, 200);
+    assert!(script.contains("/api/suggest"));
+}
+
+/// `浙大,浙江大学` finds either form from either; `新冠 => 新型冠状病毒`
+/// searches the long form only; an edit of the file applies to the next
+/// search without a restart, and a broken edit keeps the last rules.
+#[test]
+fn synonyms_in_both_forms_and_reloaded_when_the_file_changes() {
+    let (dir, index_dir) = indexed(&olympics_articles());
+    let rules = dir.path().join("synonyms.txt");
+    std::fs::write(&rules, "# 高校\n浙大,浙江大学\n新冠 => 新型冠状病毒\n").expect("write");
+    let server = start_server_with(&index_dir, &["--synonyms", arg(&rules)]);
+    assert_eq!(hit_ids(server.addr, "浙大"), ["close", "open"]);
+    assert_eq!(hit_ids(server.addr, "浙江大学"), ["close", "open"]);
+    // One way: 新冠 is searched as 新型冠状病毒 (the article saying 新冠 is not found) …
+    assert_eq!(hit_ids(server.addr, "新冠"), ["expo"]);
+    // … and not the other way round.
+    assert_eq!(hit_ids(server.addr, "新型冠状病毒"), ["expo"]);
+    std::fs::write(&rules, "新冠 => 新冠, 新型冠状病毒\n").expect("write");
+    assert_eq!(hit_ids(server.addr, "新冠"), ["covid", "expo"]);
+    assert_eq!(hit_ids(server.addr, "浙大"), ["close"]);
+    std::fs::write(&rules, "新冠,,新型冠状病毒\n").expect("write");
+    assert_eq!(hit_ids(server.addr, "新冠"), ["covid", "expo"]);
+    // A file with an error at startup is refused, naming the line.
+    let output = search(&[
+        "serve",
+        "--index",
+        arg(&index_dir),
+        "--synonyms",
+        arg(&rules),
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("line 1"), "{}", stderr(&output));
+}
+
+/// After a user-dictionary change, `search reanalyze` cuts the stored
+/// articles again: 寻闻科技 becomes one word in the index and in queries,
+/// and the running server follows without a restart.
+#[test]
+fn reanalyze_changes_the_segmentation_of_a_user_dictionary_word() {
+    let (dir, index_dir) = indexed(&[
+        json!({"id": "firm", "title": "寻闻科技发布新品", "body": "寻闻科技公司今天发布了新品。"}),
+    ]);
+    let words = |query: &str| {
+        let output = search(&[
+            "query",
+            query,
+            "--index",
+            arg(&index_dir),
+            "--explain",
+            "--json",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let json: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+        let mut classes = Vec::new();
+        for word in json["plan"]["text"]["words"].as_array().expect("words") {
+            classes.push(format!(
+                "{}:{}:{}",
+                word["text"].as_str().unwrap_or(""),
+                word["class"].as_str().unwrap_or(""),
+                word["document_frequency"]
+            ));
+        }
+        (json["segmented"].clone(), classes)
+    };
+    let (segmented, _) = words("寻闻科技");
+    assert_eq!(segmented, json!(["寻闻", "科技"]));
+    let server = start_server(&index_dir);
+    let dictionary = dir.path().join("dict.txt");
+    std::fs::write(&dictionary, "寻闻科技 100000 nz\n").expect("write");
+    let output = search(&[
+        "reanalyze",
+        "--index",
+        arg(&index_dir),
+        "--dict",
+        arg(&dictionary),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("1 articles"),
+        "{}",
+        stdout(&output)
+    );
+    let (segmented, classes) = words("寻闻科技");
+    assert_eq!(segmented, json!(["寻闻科技"]));
+    // The index holds it as a word now (not only as characters).
+    assert_eq!(classes, ["寻闻科技:very_common:1"]);
+    assert_eq!(hit_ids(server.addr, "寻闻科技"), ["firm"]);
+    // A later `search index` without --dict keeps cutting with it.
+    let more = dir.path().join("more.jsonl");
+    write_articles(
+        &more,
+        &[json!({"id": "second", "title": "寻闻科技再发新品", "body": "又一款。"})],
+    );
+    index(&index_dir, &more);
+    let (_, classes) = words("寻闻科技");
+    assert_eq!(classes, ["寻闻科技:very_common:2"]);
 }

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p xunwen-bench -- index [--shared ../shared] [--work /tmp/xunwen-bench]
 //! cargo run --release -p xunwen-bench -- query [--shared ../shared] [--work /tmp/xunwen-bench]
+//! cargo run --release -p xunwen-bench -- suggest [--shared ../shared] [--work /tmp/xunwen-bench]
 //! bash bench/load.sh
 //! ```
 //!
@@ -11,6 +12,7 @@
 
 mod bare;
 mod relevance;
+mod suggest;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -67,6 +69,7 @@ fn main() -> anyhow::Result<()> {
         "index" => index_benchmark(&args),
         "query" => query_benchmark(&args),
         "relevance" => relevance::relevance(&args.shared, &args.work, &args.weights),
+        "suggest" => suggest::suggest_benchmark(&args.shared, &args.work),
         // The query set as URL paths, for the load benchmark (bench/load.sh).
         "paths" => {
             for (_, query) in bench_queries(&args.shared, &Analysis::default_shared())? {
@@ -295,7 +298,7 @@ fn index_benchmark(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -1,8 +1,9 @@
 // Drives the search page in Debian's headless Chromium, as a reader would:
 // types a Chinese query, submits, sees highlighted results, filters by a
-// source facet, goes to page 2, opens the shared URL, checks that article
-// markup runs nothing, narrows the dates with a timeline bar, opens an
-// article page, and saves screenshots.
+// source facet, goes to page 2, opens the shared URL, picks a suggestion
+// with the keyboard as it types, checks that article markup runs nothing,
+// narrows the dates with a timeline bar, opens an article page, and saves
+// screenshots.
 //
 // Usage: node search-page.mjs BASE_URL SCREENSHOT_DIR
 // Exits non-zero with a message on the first failed check.
@@ -68,6 +69,23 @@ try {
   await shared.goto(sharedUrl);
   const sharedTitles = await shared.locator("article.hit h3").allTextContents();
   check(JSON.stringify(sharedTitles) === JSON.stringify(secondPage), "a shared URL shows the same results");
+
+  // Suggestions as you type: pinyin initials of 南河, then the keyboard
+  // picks one (arrow down, Enter) and searches it.
+  await page.goto(base + "/");
+  await page.locator("input[name=q]").pressSequentially("nanhe", { delay: 30 });
+  const options = page.locator("ul.suggestions li[role=option]");
+  await options.first().waitFor({ state: "visible", timeout: 10000 });
+  const offered = await options.allTextContents();
+  check(offered.length > 0 && offered.length <= 10 && offered.every((o) => o.startsWith("南河")), `suggestions for nanhe: ${JSON.stringify(offered)}`);
+  await page.press("input[name=q]", "ArrowDown");
+  const selected = await page.locator("ul.suggestions li[aria-selected=true]").textContent();
+  check(selected === offered[0], `arrow down selects the first suggestion, saw ${selected}`);
+  await page.screenshot({ path: `${screenshots}/suggestions.png` });
+  await Promise.all([page.waitForURL(/\?q=/), page.press("input[name=q]", "Enter")]);
+  const picked = await page.inputValue("input[name=q]");
+  check(picked === offered[0], `Enter searches the picked suggestion: ${picked}`);
+  check((await page.locator("article.hit").count()) > 0, "the picked suggestion finds articles");
 
   // Article markup is shown as text and runs nothing.
   await page.goto(base + "/?q=" + encodeURIComponent("注入测试"));

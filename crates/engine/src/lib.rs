@@ -15,6 +15,7 @@ pub mod schema;
 pub mod search;
 pub mod snippet;
 pub mod stats;
+pub mod suggest;
 
 pub use article::Article;
 pub use error::{EngineError, RequestError};

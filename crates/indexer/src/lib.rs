@@ -11,8 +11,10 @@ pub mod container;
 pub mod decode;
 pub mod extract;
 pub mod manifest;
+pub mod reanalyze;
 pub mod run;
 pub mod text;
 pub mod walk;
 
+pub use reanalyze::{ReanalyzeOptions, ReanalyzeReport, reanalyze};
 pub use run::{IndexOptions, Notice, Report, RunError, run};

@@ -16,6 +16,11 @@ use crate::walk::FileEntry;
 pub struct Manifest {
     /// File path -> fingerprint (size and modification time) of fully read files.
     files: BTreeMap<String, String>,
+    /// The hash of the user dictionary the articles were analysed with
+    /// (the engine reads it under
+    /// [`xunwen_engine::index::DICTIONARY_PAYLOAD_KEY`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dictionary: Option<String>,
 }
 
 impl Manifest {
@@ -49,6 +54,7 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xunwen_engine::index::DICTIONARY_PAYLOAD_KEY;
 
     fn file(size: u64, regular: bool) -> FileEntry {
         FileEntry {
@@ -66,6 +72,16 @@ mod tests {
         let again: Manifest = serde_json::from_str(&manifest.payload()).unwrap();
         assert!(again.is_unchanged(&file(10, true)));
         assert!(!again.is_unchanged(&file(11, true)));
+    }
+
+    #[test]
+    fn the_dictionary_travels_under_the_key_the_engine_reads() {
+        let manifest = Manifest {
+            dictionary: Some("abc".into()),
+            ..Manifest::default()
+        };
+        let payload: serde_json::Value = serde_json::from_str(&manifest.payload()).unwrap();
+        assert_eq!(payload[DICTIONARY_PAYLOAD_KEY], "abc");
     }
 
     #[test]

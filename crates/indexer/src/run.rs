@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use xunwen_engine::analysis::Analysis;
+use xunwen_engine::index::{analysis_for, store_dictionary};
 use xunwen_engine::{EngineError, NewsIndex, Upsert};
 
 use crate::extract::{Event, read_file};
@@ -107,14 +107,28 @@ fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
 /// Indexes the given files and directories.
 pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError> {
     let started = Instant::now();
-    let analysis = match &options.dictionary {
-        Some(path) => Analysis::with_user_dictionary(path)?,
-        None => Analysis::default_shared(),
+    // New articles are cut as the index's are: with the dictionary of its
+    // last commit, unless another one is given.
+    let (analysis, dictionary) = match &options.dictionary {
+        Some(path) => {
+            let (hash, analysis) = store_dictionary(&options.index_dir, path)?;
+            (analysis, Some(hash))
+        }
+        None => (analysis_for(&options.index_dir)?, None),
     };
     let index = NewsIndex::open_or_create(&options.index_dir, &analysis)?;
     let threads = options.threads.max(1);
     let mut writer = index.writer(threads, options.memory_budget.max(threads * (16 << 20)))?;
     let mut manifest = Manifest::load(&index)?;
+    if let Some(hash) = dictionary {
+        let holds_articles = index.reader()?.searcher().num_docs() > 0;
+        if holds_articles && manifest.dictionary.as_ref() != Some(&hash) {
+            tracing::warn!(
+                "the index was analysed with another dictionary: run `search reanalyze` so that its older articles are cut with this one"
+            );
+        }
+        manifest.dictionary = Some(hash);
+    }
     let mut report = Report::default();
 
     let index_dir =

@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use xunwen_engine::suggest::Suggestions;
 use xunwen_engine::{Engine, EngineError, SearchRequest, SearchResponse};
 
 use crate::error::{ApiError, ErrorCode};
@@ -151,6 +152,63 @@ pub async fn related(
         related: hits.iter().map(HitJson::from).collect(),
     };
     Ok(Json(body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SuggestParams {
+    #[serde(default)]
+    q: String,
+    size: Option<String>,
+}
+
+/// Most completions one request gets.
+pub const MAX_SUGGESTIONS: usize = 10;
+
+/// `GET /api/suggest?q=bj&size=10`: completions of what has been typed,
+/// from the dictionary in memory (no search permit: it takes microseconds).
+pub async fn suggest(
+    State(state): State<AppState>,
+    params: Result<Query<SuggestParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params
+        .map_err(|rejection| ApiError::new(ErrorCode::InvalidParameters, rejection.body_text()))?;
+    let size = match params.size.as_deref() {
+        None | Some("") => MAX_SUGGESTIONS,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=MAX_SUGGESTIONS).contains(&n) => n,
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidSize,
+                    format!("`size` must be a whole number from 1 to {MAX_SUGGESTIONS}"),
+                ));
+            }
+        },
+    };
+    // A prefix is short: what is past the query limit cannot be a prefix of a title.
+    let prefix: String = params
+        .q
+        .chars()
+        .take(state.settings.max_query_chars.min(200))
+        .collect();
+    let suggestions = match state.engine() {
+        Some(engine) => engine.suggest(&prefix, size),
+        None => Suggestions {
+            prefix,
+            ..Suggestions::default()
+        },
+    };
+    Ok(Json(suggestions).into_response())
+}
+
+/// `GET /assets/suggest.js`: the page's suggestions as you type.
+pub async fn suggest_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/suggest.js"),
+    )
 }
 
 /// `GET /healthz`: the server answers; whether the index is ready, and why not.

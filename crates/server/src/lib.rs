@@ -103,7 +103,8 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/search", get(api::search).post(api::search_posted))
         .route("/api/articles/{id}", get(api::article))
-        .route("/api/articles/{id}/related", get(api::related));
+        .route("/api/articles/{id}/related", get(api::related))
+        .route("/api/suggest", get(api::suggest));
     let api = match cors(&settings.cors_origins) {
         Some(layer) => api.layer(layer),
         None => api,
@@ -112,6 +113,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(page::page))
         .route("/articles/{id}", get(article_page::article_page))
         .route("/feed.atom", get(feed::feed))
+        .route("/assets/suggest.js", get(api::suggest_script))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .merge(api)
@@ -143,8 +145,10 @@ pub fn app(state: AppState) -> Router {
 /// Connections are capped and must send their headers in time, so idle and
 /// slow clients cannot crowd out searches.
 pub async fn serve(settings: Settings) -> std::io::Result<()> {
+    let state = AppState::try_new(settings)
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+    let settings = state.settings.clone();
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
-    let state = AppState::new(settings);
     state.spawn_reloader();
     let settings = state.settings.clone();
     tracing::info!(addr = %listener.local_addr()?, index = %settings.index.display(), "serving");

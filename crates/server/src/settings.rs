@@ -63,6 +63,11 @@ pub struct Settings {
     /// How often to look for new commits of the index (ms).
     #[arg(long, env = "XUNWEN_RELOAD_MS", default_value_t = 500)]
     pub reload_ms: u64,
+    /// Synonym rules in the Solr format (`浙大,浙江大学`, `新冠 => 新型冠状病毒`),
+    /// applied to every query; the file is reread when it changes (checked on
+    /// each search by its modification time and size).
+    #[arg(long, env = "XUNWEN_SYNONYMS")]
+    pub synonyms: Option<PathBuf>,
 }
 
 impl Settings {

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::Semaphore;
-use xunwen_engine::analysis::Analysis;
+use xunwen_engine::query::synonyms::{SynonymError, SynonymFile};
 use xunwen_engine::{Engine, EngineError};
 
 use crate::metrics::Metrics;
@@ -23,13 +23,41 @@ pub struct AppState {
     pub last_reload: Arc<AtomicU64>,
     /// Why the index cannot be served, while it cannot.
     unavailable: Arc<RwLock<Option<Arc<EngineError>>>>,
+    /// The synonym rules given to the engine, reread when the file changes.
+    pub synonyms: Option<Arc<SynonymFile>>,
 }
 
 impl AppState {
     /// Opens the index if there is one; a missing or empty index is not an
     /// error: the server starts and serves it once it exists.
     pub fn new(settings: Settings) -> AppState {
+        match AppState::try_new(settings.clone()) {
+            Ok(state) => state,
+            Err(error) => {
+                tracing::error!(%error, "serving without synonyms");
+                AppState::with_synonyms(
+                    Settings {
+                        synonyms: None,
+                        ..settings
+                    },
+                    None,
+                )
+            }
+        }
+    }
+
+    /// [`AppState::new`], failing when the synonym file cannot be used.
+    pub fn try_new(settings: Settings) -> Result<AppState, SynonymError> {
+        let synonyms = match &settings.synonyms {
+            Some(path) => Some(Arc::new(SynonymFile::open(path)?)),
+            None => None,
+        };
+        Ok(AppState::with_synonyms(settings, synonyms))
+    }
+
+    fn with_synonyms(settings: Settings, synonyms: Option<Arc<SynonymFile>>) -> AppState {
         let state = AppState {
+            synonyms,
             searches: Arc::new(Semaphore::new(settings.max_concurrent_searches.max(1))),
             settings: Arc::new(settings),
             engine: Arc::new(RwLock::new(None)),
@@ -63,23 +91,50 @@ impl AppState {
     }
 
     fn open_or_reload(&self) -> Result<(), EngineError> {
-        if let Some(engine) = self.engine() {
+        // After `search reanalyze` the queries must be cut with the new
+        // dictionary too: the engine is opened again.
+        let current = self.engine().filter(|engine| !engine.analysis_changed());
+        if let Some(engine) = current {
             engine.reload()?;
         } else {
-            let mut engine = Engine::open(&self.settings.index, Analysis::default_shared())?;
+            let mut engine = Engine::open_as_written(&self.settings.index)?;
             // Checked once when opened: a damaged index is never served.
             engine.index().verify()?;
             engine.limits = self.settings.limits();
+            engine.set_synonyms(self.synonyms.clone());
             if let Ok(mut slot) = self.engine.write() {
                 *slot = Some(engine);
             }
             tracing::info!(index = %self.settings.index.display(), "index opened");
         }
+        self.spawn_suggestion_build();
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         self.last_reload.store(now, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Builds the suggestion dictionary of the latest commit on a thread of
+    /// its own when it is stale (it reads every stored title), so reloads and
+    /// searches go on meanwhile; suggestions come from the previous one.
+    fn spawn_suggestion_build(&self) {
+        let Some(engine) = self.engine() else {
+            return;
+        };
+        if !engine.suggestions_stale() {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("suggestions".into())
+            .spawn(move || {
+                if let Err(error) = engine.refresh_suggestions() {
+                    tracing::warn!(%error, "suggestions not rebuilt");
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "cannot start the suggestion build");
+        }
     }
 
     /// Looks for new commits every `reload_ms`, off the async threads.

@@ -286,6 +286,93 @@ impl NewsIndex {
     }
 }
 
+/// The key of the last commit's payload (a JSON object) that names the user
+/// dictionary the index was analysed with: the hash of its text, kept as
+/// `xunwen-dict-HASH.txt` in the index directory. The dictionary changes
+/// with the commit that re-analyses the articles, never apart from it.
+pub const DICTIONARY_PAYLOAD_KEY: &str = "dictionary";
+
+fn dictionary_file(dir: &Path, hash: &str) -> PathBuf {
+    dir.join(format!("xunwen-dict-{hash}.txt"))
+}
+
+/// The hash of the user dictionary the index in `dir` was analysed with,
+/// read from its last commit (no index, or none: `None`).
+pub fn dictionary_in_force(dir: &Path) -> Result<Option<String>, EngineError> {
+    let Ok(meta) = std::fs::read_to_string(dir.join("meta.json")) else {
+        return Ok(None);
+    };
+    let corrupt = |reason: String| EngineError::Corrupt {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let meta: serde_json::Value =
+        serde_json::from_str(&meta).map_err(|e| corrupt(format!("meta.json: {e}")))?;
+    let Some(payload) = meta.get("payload").and_then(|p| p.as_str()) else {
+        return Ok(None);
+    };
+    let payload: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+    Ok(payload
+        .get(DICTIONARY_PAYLOAD_KEY)
+        .and_then(|h| h.as_str())
+        .map(str::to_string))
+}
+
+/// The analysis the index in `dir` was written with: jieba with the user
+/// dictionary its last commit names, or jieba's own.
+pub fn analysis_for(dir: &Path) -> Result<Analysis, EngineError> {
+    match dictionary_in_force(dir)? {
+        Some(hash) => Analysis::with_user_dictionary(&dictionary_file(dir, &hash)),
+        None => Ok(Analysis::default_shared()),
+    }
+}
+
+/// Copies a user dictionary into the index directory (written whole, then
+/// renamed into place, so a crash leaves no half file), checked first by
+/// loading it. Returns its hash, for the commit payload.
+pub fn store_dictionary(dir: &Path, source: &Path) -> Result<(String, Analysis), EngineError> {
+    let text = std::fs::read(source).map_err(|e| EngineError::Dictionary {
+        path: source.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let analysis = Analysis::with_user_dictionary(source)?;
+    let hash = format!("{:016x}", twox_hash::XxHash3_64::oneshot(&text));
+    let target = dictionary_file(dir, &hash);
+    if !target.is_file() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| EngineError::io(format!("cannot create {}", dir.display()), e))?;
+        let partial = dir.join(format!(".xunwen-dict-{hash}.partial"));
+        let written = std::fs::File::create(&partial).and_then(|mut file| {
+            std::io::Write::write_all(&mut file, &text)?;
+            file.sync_all()
+        });
+        written
+            .and_then(|()| std::fs::rename(&partial, &target))
+            .and_then(|()| std::fs::File::open(dir)?.sync_all())
+            .map_err(|e| EngineError::io(format!("cannot write {}", target.display()), e))?;
+    }
+    Ok((hash, analysis))
+}
+
+/// Removes the stored dictionaries other than the one in force.
+pub fn remove_unused_dictionaries(dir: &Path, in_force: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(hash) = name
+            .strip_prefix("xunwen-dict-")
+            .and_then(|n| n.strip_suffix(".txt"))
+        else {
+            continue;
+        };
+        if Some(hash) != in_force {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 pub fn to_tantivy_date(date: DateTime<FixedOffset>) -> tantivy::DateTime {
     tantivy::DateTime::from_timestamp_secs(date.timestamp())
 }

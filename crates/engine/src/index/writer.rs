@@ -119,6 +119,21 @@ impl ArticleWriter {
         })
     }
 
+    /// Writes an article again whatever the index holds (re-analysis: its
+    /// text is the same, its terms are not).
+    pub fn replace(&mut self, article: &Article) -> Result<(), EngineError> {
+        let fields = self.index.fields;
+        self.writer
+            .delete_term(Term::from_field_text(fields.id, &article.id));
+        let document = self.index.document(article);
+        self.writer
+            .add_document(document)
+            .map_err(|e| self.explain(e))?;
+        self.pending
+            .insert(article.id.clone(), article.content_hash());
+        Ok(())
+    }
+
     fn explain(&self, error: tantivy::TantivyError) -> EngineError {
         explain_write_error(&self.index.path, error)
     }

@@ -155,6 +155,13 @@ impl Compiler<'_> {
                 ));
                 clauses.push(boosted(term_query(f.body, &word.text), weighted(1.0)));
             }
+            // The other forms of a synonym rule: however jieba cut them,
+            // found as exact runs of characters.
+            for form in &word.synonyms {
+                for (field, weight) in [(f.title_chars, text.title_weight), (f.body_chars, 1.0)] {
+                    clauses.extend(chars_phrase(field, form).map(|q| boosted(q, weighted(weight))));
+                }
+            }
             match word.role {
                 Role::Matches => matching.push(any_of(clauses)),
                 Role::Ranks => ranking.extend(clauses),

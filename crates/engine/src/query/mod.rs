@@ -11,4 +11,5 @@ pub mod planner;
 pub mod proximity;
 pub mod reading;
 pub mod stats;
+pub mod synonyms;
 pub mod weights;

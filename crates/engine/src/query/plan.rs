@@ -13,6 +13,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use super::parse::Scope;
+use super::synonyms::Expansion;
 use crate::search::Sort;
 
 /// How the plain text of a query reads, which decides how it is matched.
@@ -69,6 +70,10 @@ pub struct PlannedWord {
     /// Its weight in the score (how often the query repeats it, for a
     /// passage; 1 otherwise).
     pub weight: f32,
+    /// Other forms the synonym rules give it, each also matched as an exact
+    /// run of characters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<String>,
 }
 
 /// A chunk of the query (text between spaces or punctuation), scored where
@@ -134,6 +139,9 @@ pub struct TextPlan {
     pub minimum_match: usize,
     /// A word in the title counts this many times its BM25 in the body.
     pub title_weight: f32,
+    /// The synonym rules applied to the words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<Expansion>,
 }
 
 impl TextPlan {

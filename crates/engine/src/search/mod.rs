@@ -40,6 +40,7 @@ use crate::query::parse::parse;
 use crate::query::plan::Plan;
 use crate::query::planner::Planner;
 use crate::query::stats::IndexStatistics;
+use crate::query::synonyms::{SynonymFile, Synonyms};
 use crate::query::weights::Weights;
 use crate::snippet::{Highlighted, Highlighter};
 
@@ -51,6 +52,10 @@ pub struct Engine {
     analysis: Analysis,
     pub limits: Limits,
     pub weights: Weights,
+    pub(crate) suggestions: Arc<crate::suggest::SuggestState>,
+    synonyms: Option<Arc<SynonymFile>>,
+    /// The stored dictionary the engine was opened with, when it follows it.
+    dictionary: Option<Option<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -74,7 +79,31 @@ impl Engine {
             analysis,
             limits: Limits::default(),
             weights: Weights::default(),
+            suggestions: Arc::default(),
+            synonyms: None,
+            dictionary: None,
         })
+    }
+
+    /// Opens the index with the analysis it was written with (its stored
+    /// user dictionary, if any); [`Engine::analysis_changed`] then says when
+    /// a re-analysis has changed it.
+    pub fn open_as_written(dir: &Path) -> Result<Engine, EngineError> {
+        let dictionary = crate::index::dictionary_in_force(dir)?;
+        let mut engine = Engine::open(dir, crate::index::analysis_for(dir)?)?;
+        engine.dictionary = Some(dictionary);
+        Ok(engine)
+    }
+
+    /// True when the index's last commit names another user dictionary than
+    /// the one this engine segments queries with (only for an engine opened
+    /// by [`Engine::open_as_written`]).
+    pub fn analysis_changed(&self) -> bool {
+        match &self.dictionary {
+            Some(opened_with) => crate::index::dictionary_in_force(self.index.path())
+                .is_ok_and(|now| now != *opened_with),
+            None => false,
+        }
     }
 
     pub fn index(&self) -> &NewsIndex {
@@ -94,12 +123,28 @@ impl Engine {
         self.reader.searcher()
     }
 
-    fn planner<'a>(&'a self, statistics: &'a IndexStatistics<'a>) -> Planner<'a> {
+    fn planner<'a>(
+        &'a self,
+        statistics: &'a IndexStatistics<'a>,
+        synonyms: Option<&'a Synonyms>,
+    ) -> Planner<'a> {
         Planner {
             analysis: &self.analysis,
             statistics,
             weights: self.weights,
+            synonyms,
         }
+    }
+
+    /// Applies the rules of a synonym file to every query from now on; the
+    /// file is reread when it changes.
+    pub fn set_synonyms(&mut self, file: Option<Arc<SynonymFile>>) {
+        self.synonyms = file;
+    }
+
+    /// The synonym file in force, if any.
+    pub fn synonym_file(&self) -> Option<&Arc<SynonymFile>> {
+        self.synonyms.as_ref()
     }
 
     /// How a query is searched, on this searcher's statistics.
@@ -108,10 +153,9 @@ impl Engine {
             searcher,
             fields: self.index.fields(),
         };
-        // Numbers are searched in Arabic digits, which match either form.
-        let query = crate::analysis::numbers::to_arabic(query);
-        self.planner(&statistics)
-            .plan(&parse(&query), filters, sort)
+        let synonyms = self.synonyms.as_ref().map(|file| file.current());
+        self.planner(&statistics, synonyms.as_deref())
+            .plan(&parse(query), filters, sort)
     }
 
     /// Runs a search.

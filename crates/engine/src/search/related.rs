@@ -156,7 +156,9 @@ impl Engine {
             searcher,
             fields: self.index().fields(),
         };
-        let text_plan = self.planner(&statistics).related_plan(&text, RELATED_WORDS);
+        let text_plan = self
+            .planner(&statistics, None)
+            .related_plan(&text, RELATED_WORDS);
         let highlight = text_plan.words.iter().map(|w| w.text.clone()).collect();
         let plan = Plan {
             text: Some(text_plan),

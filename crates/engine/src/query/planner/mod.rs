@@ -17,7 +17,7 @@
 //! use xunwen_engine::search::{Filters, Sort};
 //! // 1,000 articles: 防汛 in 12 of them, 工作 in 400.
 //! let statistics = FixedStatistics::new(1_000, &[("防汛", 12), ("工作", 400)]);
-//! let planner = Planner { analysis: &Analysis::default_shared(), statistics: &statistics, weights: Weights::default() };
+//! let planner = Planner { analysis: &Analysis::default_shared(), statistics: &statistics, weights: Weights::default(), synonyms: None };
 //! let plan = planner.plan(&parse("防汛 工作"), &Filters::default(), Sort::Relevance);
 //! let text = plan.text.unwrap();
 //! assert_eq!(text.kind, QueryKind::Keywords);
@@ -32,11 +32,12 @@ mod words;
 
 use super::parse::{Clause, ParsedQuery, Scope};
 use super::plan::{
-    Condition, KeywordField, Plan, PlannedSpan, QueryKind, SpanScore, TextFields, TextPlan,
+    Condition, KeywordField, Plan, PlannedSpan, QueryKind, Role, SpanScore, TextFields, TextPlan,
     WordClass,
 };
 use super::reading::{chunks, content_words, query_kind};
 use super::stats::{CountedIn, TermStatistics};
+use super::synonyms::{Expansion, Synonyms};
 use super::weights::Weights;
 use crate::analysis::numbers::to_arabic;
 use crate::analysis::{Analysis, fold, is_term_char, keyword};
@@ -57,6 +58,9 @@ pub struct Planner<'a> {
     pub analysis: &'a Analysis,
     pub statistics: &'a dyn TermStatistics,
     pub weights: Weights,
+    /// Synonym rules applied to plain words (not to passages, phrases or
+    /// `title:`/`body:` words).
+    pub synonyms: Option<&'a Synonyms>,
 }
 
 impl std::fmt::Debug for Planner<'_> {
@@ -114,7 +118,15 @@ impl Planner<'_> {
         let kind = query_kind(self.analysis, text);
         let mut plan = match kind {
             QueryKind::Passage => self.passage_plan(words),
-            QueryKind::Keywords | QueryKind::Question => self.words_plan(kind, words),
+            QueryKind::Keywords | QueryKind::Question => match self.synonyms {
+                Some(synonyms) if !synonyms.is_empty() => {
+                    let (words, expansions) = synonyms.expand(words);
+                    let mut plan = self.words_plan(kind, &words);
+                    apply_synonyms(&mut plan, expansions);
+                    plan
+                }
+                _ => self.words_plan(kind, words),
+            },
         };
         let (weight, score) = match kind {
             QueryKind::Passage => (self.weights.clause, SpanScore::Bm25),
@@ -166,7 +178,11 @@ impl Planner<'_> {
                         words,
                         fields: TextFields::of(*scope),
                     },
-                    _ => Condition::Text(self.text_plan(text, &words)),
+                    _ => {
+                        let plan = self.text_plan(text, &words);
+                        highlight.extend(plan.words.iter().flat_map(|w| w.synonyms.clone()));
+                        Condition::Text(plan)
+                    }
                 })
             }
             Clause::Phrase { text, scope, .. } => {
@@ -264,7 +280,10 @@ impl Planner<'_> {
             words = self.analysis.query_words(&free_text);
         }
         let text = (!words.is_empty()).then(|| self.text_plan(&free_text, &words));
-        highlight.extend(text.iter().flat_map(|t| &t.words).map(|w| w.text.clone()));
+        for word in text.iter().flat_map(|t| &t.words) {
+            highlight.push(word.text.clone());
+            highlight.extend(word.synonyms.iter().cloned());
+        }
         for (field, value) in [
             (KeywordField::Source, &filters.source),
             (KeywordField::Category, &filters.category),
@@ -295,6 +314,25 @@ impl Planner<'_> {
             ignored: parsed.ignored.clone(),
         }
     }
+}
+
+/// Gives each planned word the other forms of its expansion. A word that a
+/// rule names is what the person means: it matches even where no article
+/// holds it as a word (its forms are found as runs of characters).
+fn apply_synonyms(plan: &mut TextPlan, expansions: Vec<Expansion>) {
+    if expansions.is_empty() {
+        return;
+    }
+    for word in &mut plan.words {
+        let Some(expansion) = expansions.iter().find(|e| e.applies_to(&word.text)) else {
+            continue;
+        };
+        word.synonyms = expansion.others(&word.text);
+        if word.class == WordClass::Characters && word.role == Role::Ranks {
+            word.role = Role::Matches;
+        }
+    }
+    plan.synonyms = expansions;
 }
 
 fn keyword_field(scope: Scope) -> Option<KeywordField> {

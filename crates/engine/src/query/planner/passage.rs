@@ -46,6 +46,7 @@ impl Planner<'_> {
                     role: Role::Matches,
                     document_frequency: s.document_frequency,
                     weight: 1.0,
+                    synonyms: Vec::new(),
                 };
                 Some(((1.0 + (count as f64).ln()) * idf, word))
             })
@@ -62,6 +63,7 @@ impl Planner<'_> {
             coverage: None,
             minimum_match,
             title_weight: w.title,
+            synonyms: Vec::new(),
         }
     }
 }

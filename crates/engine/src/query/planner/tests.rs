@@ -32,6 +32,7 @@ fn plan_with(query: &str, weights: Weights) -> Plan {
         analysis: &Analysis::default_shared(),
         statistics: &statistics,
         weights,
+        synonyms: None,
     };
     planner.plan(&parse(query), &Filters::default(), Sort::Relevance)
 }
@@ -126,6 +127,7 @@ fn common_words_side_by_side_widen_where_rare_words_find_few() {
         analysis: &Analysis::default_shared(),
         statistics: &statistics,
         weights: Weights::default(),
+        synonyms: None,
     };
     let plan = planner.plan(
         &parse("长江工作要求是什么？"),
@@ -249,6 +251,7 @@ fn filters_and_only_punctuation() {
         analysis: &Analysis::default_shared(),
         statistics: &statistics,
         weights: Weights::default(),
+        synonyms: None,
     };
     let filters = Filters {
         source: Some("新华社".into()),
@@ -262,4 +265,47 @@ fn filters_and_only_punctuation() {
             .plan(&parse("，。！"), &Filters::default(), Sort::Relevance)
             .is_empty()
     );
+}
+
+fn plan_with_synonyms(query: &str, rules: &str) -> Plan {
+    let statistics = statistics();
+    let synonyms = crate::query::synonyms::Synonyms::parse(rules).expect("rules");
+    let planner = Planner {
+        analysis: &Analysis::default_shared(),
+        statistics: &statistics,
+        weights: Weights::default(),
+        synonyms: Some(&synonyms),
+    };
+    planner.plan(&parse(query), &Filters::default(), Sort::Relevance)
+}
+
+#[test]
+fn an_equivalent_set_gives_the_word_its_other_forms_in_the_plan() {
+    let plan = plan_with_synonyms("防汛 长江", "长江, 扬子江\n");
+    let text = plan.text.expect("plain words");
+    assert_eq!(word(&text, "长江").synonyms, ["扬子江"]);
+    assert!(word(&text, "防汛").synonyms.is_empty());
+    assert_eq!(text.synonyms.len(), 1);
+    assert_eq!(text.synonyms[0].lines, [1]);
+    assert!(
+        plan.highlight.contains(&"扬子江".to_string()),
+        "{:?}",
+        plan.highlight
+    );
+}
+
+#[test]
+fn a_one_way_rule_searches_the_replacement_and_it_matches() {
+    let text = plan_with_synonyms("防汛 新冠", "新冠 => 新型冠状病毒")
+        .text
+        .expect("words");
+    assert!(
+        text.words.iter().all(|w| w.text != "新冠"),
+        "{:?}",
+        text.words
+    );
+    let replaced = word(&text, "新型冠状病毒");
+    // No article holds it as a word here, yet the rule names it: it matches.
+    assert_eq!(replaced.class, WordClass::Characters);
+    assert_eq!(replaced.role, Role::Matches);
 }

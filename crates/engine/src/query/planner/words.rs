@@ -43,6 +43,7 @@ impl Planner<'_> {
                     role,
                     document_frequency: s.document_frequency,
                     weight: 1.0,
+                    synonyms: Vec::new(),
                 }
             })
             .collect();
@@ -77,6 +78,7 @@ impl Planner<'_> {
             coverage,
             minimum_match: 1,
             title_weight: w.title,
+            synonyms: Vec::new(),
         }
     }
 
