@@ -19,4 +19,4 @@ pub mod stats;
 pub use article::Article;
 pub use error::{EngineError, RequestError};
 pub use index::{ArticleWriter, NewsIndex, Upsert};
-pub use search::{Engine, SearchRequest, SearchResponse, Sort};
+pub use search::{Backend, BackendHealth, Engine, SearchRequest, SearchResponse, Sort};

@@ -4,15 +4,20 @@
 //!
 //! ```text
 //! walk (files) -> container (files, archive members) -> decode + extract
-//!   (a format's raw records -> finalize -> articles) -> run (the writer)
+//!   (a format's raw records -> finalize -> articles) -> run -> sink (the
+//!   local writer, or bulk requests to an OpenSearch cluster)
 //! ```
 
 pub mod container;
 pub mod decode;
+pub mod export;
 pub mod extract;
 pub mod manifest;
 pub mod run;
+pub mod sink;
 pub mod text;
 pub mod walk;
 
+pub use export::export_to_cluster;
 pub use run::{IndexOptions, Notice, Report, RunError, run};
+pub use sink::ClusterTarget;

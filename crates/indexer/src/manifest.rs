@@ -27,6 +27,13 @@ impl Manifest {
             .unwrap_or_default())
     }
 
+    /// The manifest a payload carries; empty when there is none.
+    pub fn from_payload(payload: Option<&str>) -> Manifest {
+        payload
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default()
+    }
+
     /// The commit payload that carries this manifest.
     pub fn payload(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()

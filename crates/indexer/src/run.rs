@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
+use xunwen_engine::EngineError;
 use xunwen_engine::analysis::Analysis;
-use xunwen_engine::{EngineError, NewsIndex, Upsert};
 
 use crate::extract::{Event, read_file};
-use crate::manifest::Manifest;
+use crate::sink::{ClusterSink, ClusterTarget, LocalSink, Sink};
 use crate::walk::{FileEntry, collect_files};
 
 /// Settings of an indexing run.
@@ -29,6 +29,8 @@ pub struct IndexOptions {
     /// Time between commits.
     pub commit_interval: Duration,
     pub show_progress: bool,
+    /// Index into this cluster instead of `index_dir`.
+    pub cluster: Option<ClusterTarget>,
 }
 
 impl IndexOptions {
@@ -42,6 +44,7 @@ impl IndexOptions {
             memory_budget: 256 << 20,
             commit_interval: Duration::from_secs(10),
             show_progress: false,
+            cluster: None,
         }
     }
 }
@@ -67,7 +70,12 @@ pub struct Report {
     pub refused: Vec<Notice>,
     pub warnings: Vec<Notice>,
     pub bytes_read: u64,
+    /// Checkpoints: commits of the local index, or flushes of the cluster's
+    /// writes with the manifest.
     pub commits: u64,
+    /// Bulk requests or articles sent to the cluster again (429, 503, a dead node).
+    #[serde(default)]
+    pub retries: u64,
     pub seconds: f64,
 }
 
@@ -76,6 +84,8 @@ pub struct Report {
 pub enum RunError {
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    Cluster(#[from] xunwen_opensearch::ClusterError),
     #[error("indexing worker failed: {0}")]
     Worker(String),
 }
@@ -85,7 +95,7 @@ enum Message {
     FileDone(FileEntry),
 }
 
-fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
+pub(crate) fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(
         Some(total_bytes),
         if show {
@@ -111,19 +121,27 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
         Some(path) => Analysis::with_user_dictionary(path)?,
         None => Analysis::default_shared(),
     };
-    let index = NewsIndex::open_or_create(&options.index_dir, &analysis)?;
     let threads = options.threads.max(1);
-    let mut writer = index.writer(threads, options.memory_budget.max(threads * (16 << 20)))?;
-    let mut manifest = Manifest::load(&index)?;
+    let mut sink: Box<dyn Sink> = match &options.cluster {
+        Some(target) => Box::new(ClusterSink::open(target, &analysis)?),
+        None => Box::new(LocalSink::open(
+            &options.index_dir,
+            &analysis,
+            threads,
+            options.memory_budget,
+        )?),
+    };
+    let mut manifest = sink.manifest()?;
     let mut report = Report::default();
-
-    let index_dir =
-        std::fs::canonicalize(&options.index_dir).unwrap_or_else(|_| options.index_dir.clone());
+    let own_directory = sink.own_directory();
     let mut to_read = Vec::new();
     for file in collect_files(paths, |location, reason| {
         report.refused.push(Notice { location, reason })
     }) {
-        if file.path.starts_with(&index_dir) {
+        if own_directory
+            .as_ref()
+            .is_some_and(|dir| file.path.starts_with(dir))
+        {
             continue;
         }
         if manifest.is_unchanged(&file) {
@@ -172,23 +190,9 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
     drop(message_sender);
 
     let mut last_commit = Instant::now();
-    let commit =
-        |writer: &mut xunwen_engine::ArticleWriter, manifest: &Manifest, report: &mut Report| {
-            writer.commit(&manifest.payload())?;
-            report.commits += 1;
-            tracing::debug!(commits = report.commits, "committed");
-            Ok::<(), EngineError>(())
-        };
     for message in message_receiver {
         match message {
-            Message::Event(Event::Article(article)) => match writer.upsert(&article)? {
-                Upsert::Added { duplicate } => {
-                    report.added += 1;
-                    report.duplicates += u64::from(duplicate);
-                }
-                Upsert::Updated => report.updated += 1,
-                Upsert::Unchanged => report.unchanged += 1,
-            },
+            Message::Event(Event::Article(article)) => sink.write(&article, &mut report)?,
             Message::Event(Event::Refused { location, reason }) => {
                 report.refused.push(Notice { location, reason })
             }
@@ -208,7 +212,7 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
             report.added + report.updated + report.unchanged
         ));
         if last_commit.elapsed() >= options.commit_interval {
-            commit(&mut writer, &manifest, &mut report)?;
+            sink.checkpoint(&manifest, &mut report)?;
             last_commit = Instant::now();
         }
     }
@@ -217,8 +221,7 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
             .join()
             .map_err(|_| RunError::Worker("an extraction thread panicked".into()))?;
     }
-    commit(&mut writer, &manifest, &mut report)?;
-    writer.finish()?;
+    sink.finish(&manifest, &mut report)?;
     bar.finish_and_clear();
     report.bytes_read = bytes_read.load(Ordering::Relaxed);
     report.seconds = started.elapsed().as_secs_f64();
