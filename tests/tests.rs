@@ -8,6 +8,8 @@
 //!   folding, snippets, facets, collapse, and TESTPLAN 17–21 and 25.
 //! - `fuzz`: proptest properties run for a fixed time over the query
 //!   language, extraction, encoding detection and date parsing.
+//! - `opensearch`: the same searches on a real 3-node OpenSearch cluster:
+//!   parity with the local index, phrases and folding, a node killed.
 //! - `server`: `search serve` on loopback: the page in headless Chromium and
 //!   live reload while `search index` runs.
 
@@ -16,5 +18,6 @@ mod util;
 mod extraction;
 mod fuzz;
 mod indexing;
+mod opensearch;
 mod query;
 mod server;
