@@ -434,3 +434,66 @@ fn a_node_killed_during_a_bulk_run_loses_and_doubles_nothing_and_searches_answer
     assert_eq!(health["status"], "green", "{health}");
     assert_eq!(health["number_of_nodes"], 3);
 }
+
+/// The JSON `search query --json` prints, without what may differ between
+/// backends (time taken, scores).
+fn query_json(args: &[&str]) -> Value {
+    let output = search(args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut json: Value = serde_json::from_str(&crate::util::stdout(&output)).expect("JSON");
+    json["took_ms"] = Value::Null;
+    for hit in json["hits"].as_array_mut().expect("hits") {
+        hit["score"] = Value::Null;
+    }
+    json
+}
+
+#[test]
+fn search_query_json_on_the_cluster_is_the_local_json() {
+    let _turn = turn();
+    query_fixture_on_cluster();
+    let local = crate::query::fixture().index_dir();
+    for question in [
+        "防汛",
+        "\"下游水位\"",
+        "长江中下游的防汛形势怎么样？",
+        "防汛 -演习",
+    ] {
+        let on_local = query_json(&["query", question, "--json", "--index", arg(local)]);
+        let on_cluster = query_json(&[
+            "query",
+            question,
+            "--json",
+            "--opensearch",
+            &cluster().url,
+            "--opensearch-index",
+            "query-fixture",
+        ]);
+        assert_eq!(on_local, on_cluster, "{question}");
+    }
+}
+
+#[test]
+fn export_copies_a_local_index_into_the_cluster_and_a_second_copy_replaces() {
+    let _turn = turn();
+    let local = crate::query::fixture().index_dir();
+    let export = |expect: &str| {
+        let output = search(&[
+            "export",
+            "--index",
+            arg(local),
+            "--opensearch",
+            &cluster().url,
+            "--opensearch-index",
+            "exported",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let printed = crate::util::stdout(&output);
+        assert!(printed.contains(expect), "{printed}");
+    };
+    let articles = crate::query::articles().len() as u64;
+    export(&format!("新增 added {articles}"));
+    export(&format!("更新 updated {articles}"));
+    assert_eq!(count("exported"), articles);
+    crate::query::exact_phrases_match(&backend("exported"));
+}

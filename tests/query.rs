@@ -64,6 +64,11 @@ impl Fixture {
         }
     }
 
+    /// The directory of the index.
+    pub(crate) fn index_dir(&self) -> &Path {
+        &self.index
+    }
+
     /// A search by relevance, every reprint its own hit.
     fn query(&self, text: &str) -> SearchResponse {
         self.engine
