@@ -453,11 +453,14 @@ fn search_query_json_on_the_cluster_is_the_local_json() {
     let _turn = turn();
     query_fixture_on_cluster();
     let local = crate::query::fixture().index_dir();
+    // Questions without tied scores: between identical reprints (equal
+    // scores) the local index and the cluster may lead with another copy.
     for question in [
-        "防汛",
-        "\"下游水位\"",
-        "长江中下游的防汛形势怎么样？",
-        "防汛 -演习",
+        "湖北",
+        "台风 OR 地震",
+        "\"处理\"",
+        "演习 湖北",
+        "防汛 -长江",
     ] {
         let on_local = query_json(&["query", question, "--json", "--index", arg(local)]);
         let on_cluster = query_json(&[
