@@ -84,7 +84,7 @@ pub struct Client {
     /// The node tried first.
     current: AtomicUsize,
     authorization: Option<String>,
-    agent: ureq::Agent,
+    http: ureq::Agent,
     given: String,
 }
 
@@ -115,7 +115,7 @@ impl Client {
         if host.contains('/') {
             return Err(ClusterError::BadUrl(url.to_string()));
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let http: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .timeout_connect(Some(Duration::from_secs(3)))
             .http_status_as_error(false)
@@ -126,7 +126,7 @@ impl Client {
             nodes: RwLock::new(vec![base.clone()]),
             current: AtomicUsize::new(0),
             authorization,
-            agent,
+            http,
             given: base,
         })
     }
@@ -220,9 +220,9 @@ impl Client {
         let answer = match method {
             Method::Get | Method::Head | Method::Delete => {
                 let mut request = match method {
-                    Method::Get => self.agent.get(url),
-                    Method::Head => self.agent.head(url),
-                    _ => self.agent.delete(url),
+                    Method::Get => self.http.get(url),
+                    Method::Head => self.http.head(url),
+                    _ => self.http.delete(url),
                 };
                 if let Some(value) = authorization {
                     request = request.header("authorization", value);
@@ -231,8 +231,8 @@ impl Client {
             }
             Method::Post | Method::Put => {
                 let mut request = match method {
-                    Method::Post => self.agent.post(url),
-                    _ => self.agent.put(url),
+                    Method::Post => self.http.post(url),
+                    _ => self.http.put(url),
                 };
                 if let Some(value) = authorization {
                     request = request.header("authorization", value);
