@@ -15,7 +15,7 @@ use xunwen_engine::dates::{parse_date_bound, parse_date_upper_bound};
 use xunwen_engine::query::synonyms::SynonymFile;
 use xunwen_engine::search::Filters;
 use xunwen_engine::suggest::SuggestionKind;
-use xunwen_engine::{Engine, EngineError, NewsIndex, SearchRequest, Sort, eval};
+use xunwen_engine::{Backend, Engine, EngineError, NewsIndex, SearchRequest, Sort, eval};
 use xunwen_indexer::{IndexOptions, ReanalyzeOptions, Report};
 use xunwen_server::json::SearchJson;
 
@@ -32,6 +32,48 @@ pub struct IndexDir {
     /// Index directory.
     #[arg(long = "index", env = "XUNWEN_INDEX", default_value = "index")]
     pub dir: PathBuf,
+}
+
+/// An OpenSearch cluster to hold and search the articles instead of a local index.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterArgs {
+    /// URL of an OpenSearch cluster (http://host:9200, or
+    /// https://user:password@host:9200): the articles live there instead of
+    /// in a local index.
+    #[arg(long = "opensearch", env = "XUNWEN_OPENSEARCH", value_name = "URL")]
+    pub url: Option<String>,
+    /// Index name on the cluster.
+    #[arg(
+        long = "opensearch-index",
+        env = "XUNWEN_OPENSEARCH_INDEX",
+        default_value = xunwen_opensearch::DEFAULT_INDEX,
+        value_name = "NAME"
+    )]
+    pub index: String,
+}
+
+/// Shards and replicas of an index created on the cluster.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterLayout {
+    /// Primary shards of a new index on the cluster.
+    #[arg(long = "opensearch-shards", default_value_t = 6)]
+    pub shards: u32,
+    /// Replicas of each shard of a new index on the cluster.
+    #[arg(long = "opensearch-replicas", default_value_t = 1)]
+    pub replicas: u32,
+}
+
+impl ClusterArgs {
+    fn target(&self, layout: &ClusterLayout) -> Option<xunwen_indexer::ClusterTarget> {
+        self.url.as_ref().map(|url| xunwen_indexer::ClusterTarget {
+            url: url.clone(),
+            index: self.index.clone(),
+            options: xunwen_opensearch::IndexOptions {
+                shards: layout.shards.max(1),
+                replicas: layout.replicas,
+            },
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +97,10 @@ pub enum Command {
         /// Seconds between commits.
         #[arg(long, default_value_t = 10.0, hide = true)]
         commit_seconds: f64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[command(flatten)]
+        layout: ClusterLayout,
     },
     /// Article count, date range, top sources, size on disk.
     Stats {
@@ -64,10 +110,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Every stored article as JSON Lines on standard output.
+    /// Every stored article as JSON Lines on standard output, or with
+    /// --opensearch copied into that cluster.
     Export {
         #[command(flatten)]
         index: IndexDir,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[command(flatten)]
+        layout: ClusterLayout,
     },
     /// Search: a readable listing, or with --json the document the server returns.
     Query {
@@ -107,6 +158,8 @@ pub enum Command {
         /// Synonym rules in the Solr format (`浙大,浙江大学`, `新冠 => 新型冠状病毒`).
         #[arg(long, env = "XUNWEN_SYNONYMS")]
         synonyms: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
     },
     /// Completions of what has been typed: titles and frequent phrases, by
     /// their text, pinyin or initials (`北京`, `beij`, `bj`).
@@ -167,6 +220,8 @@ pub enum Command {
         condensed: bool,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        cluster: ClusterArgs,
     },
 }
 
@@ -179,8 +234,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             threads,
             report,
             commit_seconds,
+            cluster,
+            layout,
         } => {
             let mut options = IndexOptions::new(index.dir);
+            options.cluster = cluster.target(&layout);
             options.dictionary = dict;
             options.threads = threads.clamp(1, 64);
             options.commit_interval =
@@ -224,7 +282,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { index } => {
+        Command::Export {
+            index,
+            cluster,
+            layout,
+        } => {
+            if let Some(target) = cluster.target(&layout) {
+                let outcome = xunwen_indexer::export_to_cluster(
+                    &index.dir,
+                    &target,
+                    std::io::stderr().is_terminal(),
+                )?;
+                print_report(&outcome);
+                return Ok(ExitCode::SUCCESS);
+            }
             let index = NewsIndex::open(&index.dir, &Analysis::default_shared())?;
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
@@ -262,11 +333,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             explain,
             id,
             synonyms,
+            cluster,
         } => {
-            let mut engine = open_engine(&index.dir)?;
-            if let Some(path) = synonyms {
-                engine.set_synonyms(Some(Arc::new(SynonymFile::open(&path)?)));
-            }
+            let engine: Box<dyn Backend> = match &cluster.url {
+                Some(_) => open_backend(&index.dir, &cluster)?,
+                None => {
+                    let mut engine = open_engine(&index.dir)?;
+                    if let Some(path) = synonyms {
+                        engine.set_synonyms(Some(Arc::new(SynonymFile::open(&path)?)));
+                    }
+                    Box::new(engine)
+                }
+            };
             if explain {
                 let explanation = match engine.explain(&query, id.as_deref()) {
                     Ok(explanation) => explanation,
@@ -295,7 +373,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 collapse: !no_collapse,
                 ..SearchRequest::default()
             };
-            run_query(&engine, &request, json)
+            run_query(engine.as_ref(), &request, json)
         }
         Command::Suggest {
             prefix,
@@ -363,8 +441,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             relevant_grade,
             condensed,
             json,
+            cluster,
         } => {
-            let mut engine = open_engine(&index.dir)?;
+            let mut engine = open_backend(&index.dir, &cluster)?;
             let protocol = eval::Protocol {
                 relevant_grade,
                 condensed,
@@ -376,10 +455,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(pools) = &pools {
                 // A pool is ranked whole, however large.
                 let largest = pools.values().map(Vec::len).max().unwrap_or(0);
-                engine.limits.max_page_size = engine.limits.max_page_size.max(largest);
+                let mut limits = engine.limits();
+                limits.max_page_size = limits.max_page_size.max(largest);
+                engine.set_limits(limits);
             }
             run_eval(
-                &engine,
+                engine.as_ref(),
                 &queries,
                 &qrels,
                 pools.as_ref(),
@@ -396,6 +477,18 @@ fn open_engine(dir: &std::path::Path) -> anyhow::Result<Engine> {
     Ok(Engine::open_as_written(dir)?)
 }
 
+/// The local index, or the cluster when one is given.
+fn open_backend(dir: &std::path::Path, cluster: &ClusterArgs) -> anyhow::Result<Box<dyn Backend>> {
+    Ok(match &cluster.url {
+        Some(url) => Box::new(xunwen_opensearch::OpenSearchBackend::open(
+            url,
+            &cluster.index,
+            Analysis::default_shared(),
+        )?),
+        None => Box::new(open_engine(dir)?),
+    })
+}
+
 /// Exit status of a query the engine refused (the caller's mistake).
 pub const INVALID_QUERY: u8 = 3;
 
@@ -407,7 +500,11 @@ fn date_to(text: &str) -> Result<DateTime<FixedOffset>, String> {
     parse_date_upper_bound(text).ok_or_else(|| format!("not a date: `{text}` (use YYYY-MM-DD)"))
 }
 
-fn run_query(engine: &Engine, request: &SearchRequest, json: bool) -> anyhow::Result<ExitCode> {
+fn run_query(
+    engine: &dyn Backend,
+    request: &SearchRequest,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let response = match engine.search(request) {
         Ok(response) => response,
         Err(EngineError::Request(error)) => return invalid(&error),
@@ -444,7 +541,7 @@ fn read_pools(path: &std::path::Path) -> anyhow::Result<eval::Pools> {
 }
 
 fn run_eval(
-    engine: &Engine,
+    engine: &dyn Backend,
     queries: &std::path::Path,
     qrels: &std::path::Path,
     pools: Option<&eval::Pools>,
@@ -521,6 +618,12 @@ fn print_report(report: &Report) {
         report.bytes_read as f64 / 1e6,
         report.seconds
     );
+    if report.retries > 0 {
+        println!(
+            "重试 retried: {} (the cluster was busy or a node was down)",
+            report.retries
+        );
+    }
     for (title, notices) in [
         ("拒收 refused", &report.refused),
         ("警告 warnings", &report.warnings),

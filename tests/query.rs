@@ -11,14 +11,15 @@ use xunwen_engine::analysis::Analysis;
 use xunwen_engine::query::plan::Role;
 use xunwen_engine::query::weights::Weights;
 use xunwen_engine::search::Sort;
-use xunwen_engine::{Engine, EngineError, RequestError, SearchRequest, SearchResponse};
+use xunwen_engine::{Backend, Engine, EngineError, RequestError, SearchRequest, SearchResponse};
 use xunwen_server::error::{ApiError, ErrorCode};
 use xunwen_server::html::marked;
 use xunwen_server::params::SearchParams;
 
 use crate::util::{arg, search, stderr, stdout};
 
-fn articles() -> Vec<Value> {
+/// The articles of these tests.
+pub(crate) fn articles() -> Vec<Value> {
     vec![
         json!({"id": "flood", "title": "长江中下游防汛形势严峻", "body": "受持续强降雨影响，长江中下游水位上涨。各地全力防汛救灾，转移受灾群众。", "source": "新华社", "published": "2023-07-01 09:00", "category": "社会"}),
         json!({"id": "flood-reprint", "title": "长江中下游防汛形势严峻", "body": "受持续强降雨影响，长江中下游水位上涨。各地全力防汛救灾，转移受灾群众。", "source": "人民网", "published": "2023-07-01 10:00", "category": "社会"}),
@@ -61,6 +62,11 @@ impl Fixture {
             index,
             engine,
         }
+    }
+
+    /// The directory of the index.
+    pub(crate) fn index_dir(&self) -> &Path {
+        &self.index
     }
 
     /// A search by relevance, every reprint its own hit.
@@ -160,26 +166,46 @@ fn exclusion_or_and_field_operators() {
 
 #[test]
 fn exact_phrases_match_however_jieba_cut_the_text() {
-    // jieba keeps 中华人民共和国 as one word; the phrase is inside it.
-    let response = query("\"华人民共\"");
-    assert_eq!(ids(&response), vec!["republic"]);
-    // 处理 inside 待處理 (traditional in the text, simplified in the query).
-    let response = query("\"处理\"");
-    assert_eq!(ids(&response), vec!["files"]);
-    // A phrase must be exact: the words apart do not match.
-    let response = query("\"长江防汛\"");
-    assert!(response.hits.is_empty(), "{:?}", ids(&response));
-    let response = query("\"下游水位\"");
-    assert_eq!(response.total, 2);
+    exact_phrases_match(&fixture().engine);
 }
 
 #[test]
 fn traditional_width_and_case_fold() {
-    assert_eq!(ids(&query("处理")), vec!["files"]);
-    assert_eq!(ids(&query("處理")), vec!["files"]);
-    assert_eq!(ids(&query("abc")), vec!["files"]);
-    assert_eq!(ids(&query("ＡＢＣ")), vec!["files"]);
-    assert_eq!(ids(&query("Abc")), vec!["files"]);
+    traditional_width_and_case_fold_on(&fixture().engine);
+}
+
+/// A search by relevance on any backend, every reprint its own hit.
+fn query_on(backend: &dyn Backend, text: &str) -> SearchResponse {
+    backend
+        .search(&SearchRequest {
+            query: text.into(),
+            collapse: false,
+            ..SearchRequest::default()
+        })
+        .expect("search")
+}
+
+/// The exact-phrase checks, on the test articles held by `backend` (the
+/// local index here, a cluster in the `opensearch` module).
+pub(crate) fn exact_phrases_match(backend: &dyn Backend) {
+    // jieba keeps 中华人民共和国 as one word; the phrase is inside it.
+    let response = query_on(backend, "\"华人民共\"");
+    assert_eq!(ids(&response), vec!["republic"]);
+    // 处理 inside 待處理 (traditional in the text, simplified in the query).
+    let response = query_on(backend, "\"处理\"");
+    assert_eq!(ids(&response), vec!["files"]);
+    // A phrase must be exact: the words apart do not match.
+    let response = query_on(backend, "\"长江防汛\"");
+    assert!(response.hits.is_empty(), "{:?}", ids(&response));
+    let response = query_on(backend, "\"下游水位\"");
+    assert_eq!(response.total, 2);
+}
+
+/// The folding checks, on the test articles held by `backend`.
+pub(crate) fn traditional_width_and_case_fold_on(backend: &dyn Backend) {
+    for text in ["处理", "處理", "abc", "ＡＢＣ", "Abc"] {
+        assert_eq!(ids(&query_on(backend, text)), vec!["files"], "{text}");
+    }
 }
 
 #[test]

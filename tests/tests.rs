@@ -8,6 +8,8 @@
 //!   folding, snippets, facets, collapse, and TESTPLAN 17–21 and 25.
 //! - `fuzz`: proptest properties run for a fixed time over the query
 //!   language, extraction, encoding detection and date parsing.
+//! - `opensearch`: the same searches on a real 3-node OpenSearch cluster:
+//!   parity with the local index, phrases and folding, a node killed.
 //! - `relevance`: the three dev sets of shared/eval through `search eval`,
 //!   each asserting the figures the ranking reached.
 //! - `server`: `search serve` on loopback: the page in headless Chromium and
@@ -18,6 +20,7 @@ mod util;
 mod extraction;
 mod fuzz;
 mod indexing;
+mod opensearch;
 mod query;
 mod relevance;
 mod server;

@@ -47,6 +47,10 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// The cluster holding the articles cannot answer (unreachable, red, or
+    /// refusing): a reason for the person and the status to retry later.
+    #[error("the OpenSearch cluster cannot answer: {reason}")]
+    Cluster { reason: String },
     #[error("index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::search::{Engine, SearchRequest};
+use crate::search::{Backend, SearchRequest};
 use crate::{EngineError, search::Filters};
 
 /// The judged documents of each query: query id -> document id -> grade.
@@ -136,7 +136,7 @@ pub fn parse_pools(reader: impl BufRead) -> Result<Pools, String> {
 /// hit and the reprints collapsed into it. With a pool, only the pool's
 /// articles are ranked, all of them, each on its own.
 pub fn ranked_groups(
-    engine: &Engine,
+    engine: &dyn Backend,
     query: &str,
     pool: Option<&[String]>,
 ) -> Result<Vec<Vec<String>>, EngineError> {

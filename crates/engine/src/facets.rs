@@ -25,6 +25,9 @@ pub struct Facets {
     pub month: Vec<FacetValue>,
 }
 
+/// Source values kept in the facets (the most frequent).
+pub const TOP_SOURCES: usize = 20;
+
 /// Counts sources and publication months of every matching article.
 pub struct FacetCollector {
     /// How many source values to keep (the most frequent).
@@ -103,18 +106,31 @@ impl Collector for FacetCollector {
                 *months.entry(month).or_default() += count;
             }
         }
+        Ok(Facets::from_counts(sources, months, self.top_sources))
+    }
+}
+
+impl Facets {
+    /// The facets of counts per source name and per month (`year * 12 +
+    /// month0`, Beijing time): the `top_sources` most frequent sources (ties
+    /// by name), years and months newest first. Every backend ends here.
+    pub fn from_counts(
+        sources: HashMap<String, u64>,
+        months: HashMap<i32, u64>,
+        top_sources: usize,
+    ) -> Facets {
         let mut years: HashMap<i32, u64> = HashMap::new();
         for (month, count) in &months {
             *years.entry(month.div_euclid(12)).or_default() += count;
         }
         let mut source = to_values(sources.into_iter().collect());
         source.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        source.truncate(self.top_sources);
+        source.truncate(top_sources);
         let mut year: Vec<(i32, u64)> = years.into_iter().collect();
         year.sort_by_key(|y| std::cmp::Reverse(y.0));
         let mut month: Vec<(i32, u64)> = months.into_iter().collect();
         month.sort_by_key(|m| std::cmp::Reverse(m.0));
-        Ok(Facets {
+        Facets {
             source,
             year: year
                 .into_iter()
@@ -130,7 +146,7 @@ impl Collector for FacetCollector {
                     count,
                 })
                 .collect(),
-        })
+        }
     }
 }
 

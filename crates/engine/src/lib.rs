@@ -20,4 +20,4 @@ pub mod suggest;
 pub use article::Article;
 pub use error::{EngineError, RequestError};
 pub use index::{ArticleWriter, NewsIndex, Upsert};
-pub use search::{Engine, SearchRequest, SearchResponse, Sort};
+pub use search::{Backend, BackendHealth, Engine, SearchRequest, SearchResponse, Sort};

@@ -4,17 +4,22 @@
 //!
 //! ```text
 //! walk (files) -> container (files, archive members) -> decode + extract
-//!   (a format's raw records -> finalize -> articles) -> run (the writer)
+//!   (a format's raw records -> finalize -> articles) -> run -> sink (the
+//!   local writer, or bulk requests to an OpenSearch cluster)
 //! ```
 
 pub mod container;
 pub mod decode;
+pub mod export;
 pub mod extract;
 pub mod manifest;
 pub mod reanalyze;
 pub mod run;
+pub mod sink;
 pub mod text;
 pub mod walk;
 
+pub use export::export_to_cluster;
 pub use reanalyze::{ReanalyzeOptions, ReanalyzeReport, reanalyze};
 pub use run::{IndexOptions, Notice, Report, RunError, run};
+pub use sink::ClusterTarget;

@@ -24,12 +24,24 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// True when no file is held yet.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// The manifest of the index's last commit; empty for a new index.
     pub fn load(index: &NewsIndex) -> Result<Manifest, EngineError> {
         let payload = index.last_commit_payload()?;
         Ok(payload
             .and_then(|p| serde_json::from_str(&p).ok())
             .unwrap_or_default())
+    }
+
+    /// The manifest a payload carries; empty when there is none.
+    pub fn from_payload(payload: Option<&str>) -> Manifest {
+        payload
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default()
     }
 
     /// The commit payload that carries this manifest.

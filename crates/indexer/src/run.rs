@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
+use xunwen_engine::EngineError;
+use xunwen_engine::analysis::Analysis;
 use xunwen_engine::index::{analysis_for, store_dictionary};
-use xunwen_engine::{EngineError, NewsIndex, Upsert};
 
 use crate::extract::{Event, read_file};
-use crate::manifest::Manifest;
+use crate::sink::{ClusterSink, ClusterTarget, LocalSink, Sink};
 use crate::walk::{FileEntry, collect_files};
 
 /// Settings of an indexing run.
@@ -29,6 +30,8 @@ pub struct IndexOptions {
     /// Time between commits.
     pub commit_interval: Duration,
     pub show_progress: bool,
+    /// Index into this cluster instead of `index_dir`.
+    pub cluster: Option<ClusterTarget>,
 }
 
 impl IndexOptions {
@@ -42,6 +45,7 @@ impl IndexOptions {
             memory_budget: 256 << 20,
             commit_interval: Duration::from_secs(10),
             show_progress: false,
+            cluster: None,
         }
     }
 }
@@ -67,7 +71,12 @@ pub struct Report {
     pub refused: Vec<Notice>,
     pub warnings: Vec<Notice>,
     pub bytes_read: u64,
+    /// Checkpoints: commits of the local index, or flushes of the cluster's
+    /// writes with the manifest.
     pub commits: u64,
+    /// Bulk requests or articles sent to the cluster again (429, 503, a dead node).
+    #[serde(default)]
+    pub retries: u64,
     pub seconds: f64,
 }
 
@@ -76,6 +85,8 @@ pub struct Report {
 pub enum RunError {
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    Cluster(#[from] xunwen_opensearch::ClusterError),
     #[error("indexing worker failed: {0}")]
     Worker(String),
 }
@@ -85,7 +96,7 @@ enum Message {
     FileDone(FileEntry),
 }
 
-fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
+pub(crate) fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(
         Some(total_bytes),
         if show {
@@ -110,19 +121,29 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
     // New articles are cut as the index's are: with the dictionary of its
     // last commit, unless another one is given.
     let (analysis, dictionary) = match &options.dictionary {
+        // A cluster has no index directory to keep the dictionary in.
+        Some(path) if options.cluster.is_some() => (Analysis::with_user_dictionary(path)?, None),
         Some(path) => {
             let (hash, analysis) = store_dictionary(&options.index_dir, path)?;
             (analysis, Some(hash))
         }
+        None if options.cluster.is_some() => (Analysis::default_shared(), None),
         None => (analysis_for(&options.index_dir)?, None),
     };
-    let index = NewsIndex::open_or_create(&options.index_dir, &analysis)?;
     let threads = options.threads.max(1);
-    let mut writer = index.writer(threads, options.memory_budget.max(threads * (16 << 20)))?;
-    let mut manifest = Manifest::load(&index)?;
+    let mut sink: Box<dyn Sink> = match &options.cluster {
+        Some(target) => Box::new(ClusterSink::open(target, &analysis)?),
+        None => Box::new(LocalSink::open(
+            &options.index_dir,
+            &analysis,
+            threads,
+            options.memory_budget,
+        )?),
+    };
+    let mut manifest = sink.manifest()?;
     if let Some(hash) = dictionary {
-        let holds_articles = index.reader()?.searcher().num_docs() > 0;
-        if holds_articles && manifest.dictionary.as_ref() != Some(&hash) {
+        // Files already held were cut with the dictionary the manifest names.
+        if !manifest.is_empty() && manifest.dictionary.as_ref() != Some(&hash) {
             tracing::warn!(
                 "the index was analysed with another dictionary: run `search reanalyze` so that its older articles are cut with this one"
             );
@@ -130,14 +151,15 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
         manifest.dictionary = Some(hash);
     }
     let mut report = Report::default();
-
-    let index_dir =
-        std::fs::canonicalize(&options.index_dir).unwrap_or_else(|_| options.index_dir.clone());
+    let own_directory = sink.own_directory();
     let mut to_read = Vec::new();
     for file in collect_files(paths, |location, reason| {
         report.refused.push(Notice { location, reason })
     }) {
-        if file.path.starts_with(&index_dir) {
+        if own_directory
+            .as_ref()
+            .is_some_and(|dir| file.path.starts_with(dir))
+        {
             continue;
         }
         if manifest.is_unchanged(&file) {
@@ -186,23 +208,9 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
     drop(message_sender);
 
     let mut last_commit = Instant::now();
-    let commit =
-        |writer: &mut xunwen_engine::ArticleWriter, manifest: &Manifest, report: &mut Report| {
-            writer.commit(&manifest.payload())?;
-            report.commits += 1;
-            tracing::debug!(commits = report.commits, "committed");
-            Ok::<(), EngineError>(())
-        };
     for message in message_receiver {
         match message {
-            Message::Event(Event::Article(article)) => match writer.upsert(&article)? {
-                Upsert::Added { duplicate } => {
-                    report.added += 1;
-                    report.duplicates += u64::from(duplicate);
-                }
-                Upsert::Updated => report.updated += 1,
-                Upsert::Unchanged => report.unchanged += 1,
-            },
+            Message::Event(Event::Article(article)) => sink.write(&article, &mut report)?,
             Message::Event(Event::Refused { location, reason }) => {
                 report.refused.push(Notice { location, reason })
             }
@@ -222,7 +230,7 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
             report.added + report.updated + report.unchanged
         ));
         if last_commit.elapsed() >= options.commit_interval {
-            commit(&mut writer, &manifest, &mut report)?;
+            sink.checkpoint(&manifest, &mut report)?;
             last_commit = Instant::now();
         }
     }
@@ -231,8 +239,7 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
             .join()
             .map_err(|_| RunError::Worker("an extraction thread panicked".into()))?;
     }
-    commit(&mut writer, &manifest, &mut report)?;
-    writer.finish()?;
+    sink.finish(&manifest, &mut report)?;
     bar.finish_and_clear();
     report.bytes_read = bytes_read.load(Ordering::Relaxed);
     report.seconds = started.elapsed().as_secs_f64();

@@ -7,12 +7,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
+
 use xunwen_engine::suggest::Suggestions;
-use xunwen_engine::{Engine, EngineError, SearchRequest, SearchResponse};
+use xunwen_engine::{Backend, EngineError, SearchRequest, SearchResponse};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::json::{HitJson, RelatedJson, SearchJson};
-use crate::metrics::{CONTENT_TYPE, IndexGauges};
+use crate::metrics::{CONTENT_TYPE, ClusterGauges, IndexGauges};
 use crate::params::SearchParams;
 use crate::state::AppState;
 
@@ -20,9 +22,9 @@ use crate::state::AppState;
 /// permit. `None` when there is no index to work on.
 pub async fn with_engine<T: Send + 'static>(
     state: &AppState,
-    work: impl FnOnce(Engine) -> Result<T, EngineError> + Send + 'static,
+    work: impl FnOnce(Arc<dyn Backend>) -> Result<T, EngineError> + Send + 'static,
 ) -> Result<Option<T>, ApiError> {
-    let Some(engine) = state.engine() else {
+    let Some(engine) = state.backend() else {
         return Ok(None);
     };
     // Wait for a turn at most half the request time, so a busy server says
@@ -211,12 +213,30 @@ pub async fn suggest_script() -> impl IntoResponse {
     )
 }
 
-/// `GET /healthz`: the server answers; whether the index is ready, and why not.
+/// `GET /healthz`: the server answers; whether the index (or the cluster)
+/// is ready, and why not.
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    match state.engine() {
-        Some(engine) => Json(
-            json!({ "status": "ok", "index": "ready", "articles": engine.searcher().num_docs() }),
-        ),
+    let backend = state.backend();
+    let health = tokio::task::spawn_blocking(move || backend.map(|b| b.health()))
+        .await
+        .ok()
+        .flatten();
+    match health {
+        Some(health) if health.backend == "local" => {
+            Json(json!({ "status": "ok", "index": "ready", "articles": health.articles }))
+        }
+        Some(health) => Json(json!({
+            "status": "ok",
+            "index": if health.ready { "ready" } else { "unavailable" },
+            "articles": health.articles,
+            "reason": health.reason,
+            "cluster": {
+                "status": health.status,
+                "nodes": health.nodes,
+                "url": state.settings.opensearch.as_deref().map(without_credentials),
+                "index": state.settings.opensearch_index,
+            },
+        })),
         None => Json(json!({
             "status": "ok",
             "index": "unavailable",
@@ -226,21 +246,40 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
     }
 }
 
-/// `GET /metrics`: Prometheus exposition. The index's size is read off the
-/// async threads (it lists the directory).
+/// A URL as it may be shown: without `user:password@`.
+fn without_credentials(url: &str) -> String {
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://{host}"),
+        _ => url.to_string(),
+    }
+}
+
+/// `GET /metrics`: Prometheus exposition. The index's size (or the
+/// cluster's state) is read off the async threads.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let engine = state.engine();
-    let (articles, size_bytes) = tokio::task::spawn_blocking(move || {
-        engine.map_or((0, 0), |engine| {
-            (engine.searcher().num_docs(), engine.index().size_on_disk())
-        })
-    })
-    .await
-    .unwrap_or((0, 0));
+    let backend = state.backend();
+    let health = tokio::task::spawn_blocking(move || backend.map(|b| b.health()))
+        .await
+        .ok()
+        .flatten();
     let gauges = IndexGauges {
-        articles,
-        size_bytes,
+        articles: health.as_ref().map_or(0, |h| h.articles),
+        size_bytes: health.as_ref().map_or(0, |h| h.size_bytes),
         last_reload: state.last_reload.load(std::sync::atomic::Ordering::Relaxed),
+        cluster: health
+            .filter(|h| h.backend != "local")
+            .map(|h| ClusterGauges {
+                up: h.ready,
+                nodes: h.nodes.unwrap_or(0),
+                status: h.status,
+            })
+            .or_else(|| {
+                state.is_cluster().then(|| ClusterGauges {
+                    up: false,
+                    nodes: 0,
+                    status: "unreachable".into(),
+                })
+            }),
     };
     (
         [(header::CONTENT_TYPE, CONTENT_TYPE)],

@@ -142,7 +142,7 @@ pub async fn article_page(
     let query = q.clone();
     let shown = with_engine(&state, move |engine| {
         let article = engine.article(&id)?;
-        let highlighter = engine.highlighter(&query);
+        let highlighter = engine.highlighter(&query)?;
         let title = Markup(marked(&highlighter.highlight(&article.title)));
         let paragraphs = article
             .body

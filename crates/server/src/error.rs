@@ -59,6 +59,9 @@ error_codes! {
     IndexEmpty => NOT_FOUND, "index_empty";
     /// The index cannot be searched (damaged, unreadable).
     IndexUnavailable => SERVICE_UNAVAILABLE, "index_unavailable";
+    /// The OpenSearch cluster holding the articles cannot answer
+    /// (unreachable, red, refusing); the message says why.
+    ClusterUnavailable => SERVICE_UNAVAILABLE, "cluster_unavailable";
     Busy => TOO_MANY_REQUESTS, "busy";
     Internal => INTERNAL_SERVER_ERROR, "internal";
 }
@@ -116,6 +119,10 @@ impl From<EngineError> for ApiError {
                 ErrorCode::IndexEmpty,
                 "the index is empty: run `search index PATH` first",
             ),
+            EngineError::Cluster { .. } => {
+                tracing::warn!(error = %error, "the cluster cannot answer");
+                ApiError::new(ErrorCode::ClusterUnavailable, error.to_string())
+            }
             EngineError::Corrupt { .. } | EngineError::ReadOnly(_) => {
                 ApiError::new(ErrorCode::IndexUnavailable, error.to_string())
             }
@@ -140,7 +147,10 @@ mod table {
         let mut seen = std::collections::HashSet::new();
         for code in ErrorCode::ALL {
             assert!(seen.insert(code.code()), "{code:?} repeats a wire name");
-            let server_side = matches!(code, ErrorCode::Internal | ErrorCode::IndexUnavailable);
+            let server_side = matches!(
+                code,
+                ErrorCode::Internal | ErrorCode::IndexUnavailable | ErrorCode::ClusterUnavailable
+            );
             assert_eq!(code.status().is_server_error(), server_side, "{code:?}");
         }
     }

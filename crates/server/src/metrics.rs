@@ -24,12 +24,33 @@ struct RequestLabels {
 }
 
 /// The state of the index when the metrics are read.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct IndexGauges {
     pub articles: u64,
     pub size_bytes: u64,
     /// Unix seconds.
     pub last_reload: u64,
+    /// The cluster's state, when the articles are on one.
+    pub cluster: Option<ClusterGauges>,
+}
+
+/// The state of the OpenSearch cluster when the metrics are read.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterGauges {
+    pub up: bool,
+    pub nodes: u64,
+    /// `green`, `yellow`, `red` or `unreachable`.
+    pub status: String,
+}
+
+/// The number of a cluster status in `xunwen_cluster_status`.
+fn status_number(status: &str) -> u64 {
+    match status {
+        "green" => 0,
+        "yellow" => 1,
+        "red" => 2,
+        _ => 3,
+    }
 }
 
 #[derive(Debug)]
@@ -40,6 +61,9 @@ pub struct Metrics {
     articles: Gauge<u64, AtomicU64>,
     size_bytes: Gauge<u64, AtomicU64>,
     last_reload: Gauge<u64, AtomicU64>,
+    cluster_up: Gauge<u64, AtomicU64>,
+    cluster_nodes: Gauge<u64, AtomicU64>,
+    cluster_status: Gauge<u64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -75,7 +99,28 @@ impl Default for Metrics {
             "When the index was last reloaded (Unix time)",
             last_reload.clone(),
         );
+        let cluster_up = Gauge::<u64, AtomicU64>::default();
+        let cluster_nodes = Gauge::<u64, AtomicU64>::default();
+        let cluster_status = Gauge::<u64, AtomicU64>::default();
+        registry.register(
+            "xunwen_cluster_up",
+            "Whether the OpenSearch cluster answers searches (1) or not (0)",
+            cluster_up.clone(),
+        );
+        registry.register(
+            "xunwen_cluster_nodes",
+            "Nodes in the OpenSearch cluster",
+            cluster_nodes.clone(),
+        );
+        registry.register(
+            "xunwen_cluster_status",
+            "Health of the cluster's index: 0 green, 1 yellow, 2 red, 3 unreachable",
+            cluster_status.clone(),
+        );
         Metrics {
+            cluster_up,
+            cluster_nodes,
+            cluster_status,
             registry,
             requests,
             latency,
@@ -102,6 +147,11 @@ impl Metrics {
         self.articles.set(index.articles);
         self.size_bytes.set(index.size_bytes);
         self.last_reload.set(index.last_reload);
+        if let Some(cluster) = &index.cluster {
+            self.cluster_up.set(u64::from(cluster.up));
+            self.cluster_nodes.set(cluster.nodes);
+            self.cluster_status.set(status_number(&cluster.status));
+        }
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "cannot encode the metrics");

@@ -60,6 +60,18 @@ pub struct Settings {
     /// included (ms); slow or idle clients are disconnected after it.
     #[arg(long, env = "XUNWEN_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
     pub header_timeout_ms: u64,
+    /// Search the articles on this OpenSearch cluster (http://host:9200, or
+    /// https://user:password@host:9200) instead of the local index.
+    #[arg(long = "opensearch", env = "XUNWEN_OPENSEARCH", value_name = "URL")]
+    pub opensearch: Option<String>,
+    /// Index name on the cluster.
+    #[arg(
+        long = "opensearch-index",
+        env = "XUNWEN_OPENSEARCH_INDEX",
+        default_value = "xunwen",
+        value_name = "NAME"
+    )]
+    pub opensearch_index: String,
     /// How often to look for new commits of the index (ms).
     #[arg(long, env = "XUNWEN_RELOAD_MS", default_value_t = 500)]
     pub reload_ms: u64,

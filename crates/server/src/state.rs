@@ -7,8 +7,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::Semaphore;
+use xunwen_engine::analysis::Analysis;
 use xunwen_engine::query::synonyms::{SynonymError, SynonymFile};
-use xunwen_engine::{Engine, EngineError};
+use xunwen_engine::{Backend, Engine, EngineError};
+use xunwen_opensearch::OpenSearchBackend;
 
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -25,6 +27,8 @@ pub struct AppState {
     unavailable: Arc<RwLock<Option<Arc<EngineError>>>>,
     /// The synonym rules given to the engine, reread when the file changes.
     pub synonyms: Option<Arc<SynonymFile>>,
+    /// The cluster searched instead of a local index, when there is one.
+    cluster: Option<OpenSearchBackend>,
 }
 
 impl AppState {
@@ -56,8 +60,26 @@ impl AppState {
     }
 
     fn with_synonyms(settings: Settings, synonyms: Option<Arc<SynonymFile>>) -> AppState {
+        let cluster =
+            settings.opensearch.as_deref().and_then(|url| {
+                match OpenSearchBackend::open(
+                    url,
+                    &settings.opensearch_index,
+                    Analysis::default_shared(),
+                ) {
+                    Ok(mut cluster) => {
+                        cluster.limits = settings.limits();
+                        Some(cluster)
+                    }
+                    Err(error) => {
+                        tracing::error!(%url, %error, "not an OpenSearch URL");
+                        None
+                    }
+                }
+            });
         let state = AppState {
             synonyms,
+            cluster,
             searches: Arc::new(Semaphore::new(settings.max_concurrent_searches.max(1))),
             settings: Arc::new(settings),
             engine: Arc::new(RwLock::new(None)),
@@ -65,7 +87,9 @@ impl AppState {
             last_reload: Arc::new(AtomicU64::new(0)),
             unavailable: Arc::new(RwLock::new(None)),
         };
-        if let Err(error) = state.refresh() {
+        if state.cluster.is_some() {
+            tracing::info!(url = ?state.settings.opensearch, index = %state.settings.opensearch_index, "searching an OpenSearch cluster");
+        } else if let Err(error) = state.refresh() {
             tracing::warn!(index = %state.settings.index.display(), %error, "index not available yet");
         }
         state
@@ -74,6 +98,20 @@ impl AppState {
     /// Why there is no index to search, if there is none.
     pub fn unavailable(&self) -> Option<Arc<EngineError>> {
         self.unavailable.read().ok().and_then(|r| r.clone())
+    }
+
+    /// What searches are run on: the cluster, or the local index once open.
+    pub fn backend(&self) -> Option<Arc<dyn Backend>> {
+        if let Some(cluster) = &self.cluster {
+            return Some(Arc::new(cluster.clone()));
+        }
+        self.engine()
+            .map(|engine| Arc::new(engine) as Arc<dyn Backend>)
+    }
+
+    /// Whether the articles are on a cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.cluster.is_some()
     }
 
     /// The engine, when an index is open.
@@ -139,6 +177,10 @@ impl AppState {
 
     /// Looks for new commits every `reload_ms`, off the async threads.
     pub fn spawn_reloader(&self) {
+        if self.cluster.is_some() {
+            // The cluster makes new articles searchable on its own.
+            return;
+        }
         let state = self.clone();
         let every = Duration::from_millis(self.settings.reload_ms.max(50));
         tokio::spawn(async move {

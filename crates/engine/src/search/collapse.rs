@@ -27,7 +27,7 @@ pub fn collapse(
     candidates: Vec<Candidate>,
 ) -> Result<Vec<Story>, EngineError> {
     let mut columns = HashMap::new();
-    let mut stories: Vec<(Story, u64, u64)> = Vec::new();
+    let mut keyed = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         let segment_ord = candidate.address.segment_ord;
         if let std::collections::hash_map::Entry::Vacant(entry) = columns.entry(segment_ord) {
@@ -37,23 +37,54 @@ pub fn collapse(
         let (clusters, simhashes) = &columns[&segment_ord];
         let cluster = clusters.first(candidate.address.doc_id).unwrap_or(0);
         let simhash = simhashes.first(candidate.address.doc_id).unwrap_or(0);
-        let lead = stories.iter_mut().find(|(_, c, s)| {
+        keyed.push(Keyed {
+            item: candidate,
+            cluster,
+            simhash,
+        });
+    }
+    Ok(group_stories(keyed)
+        .into_iter()
+        .map(|(lead, reprints)| Story {
+            lead,
+            reprints: reprints.into_iter().map(|c| c.address).collect(),
+        })
+        .collect())
+}
+
+/// Something to collapse, with its exact-duplicate cluster and SimHash.
+#[derive(Debug, Clone)]
+pub struct Keyed<T> {
+    pub item: T,
+    pub cluster: u64,
+    pub simhash: u64,
+}
+
+/// Groups items (best first) by story: the same cluster, or SimHashes at
+/// most [`NEAR_DUPLICATE_BITS`] apart. Each group is led by its first item.
+/// Every backend collapses with this, so reprints group the same way
+/// wherever the articles are held.
+pub fn group_stories<T>(items: Vec<Keyed<T>>) -> Vec<(T, Vec<T>)> {
+    let mut stories: Vec<(T, Vec<T>, u64, u64)> = Vec::new();
+    for Keyed {
+        item,
+        cluster,
+        simhash,
+    } in items
+    {
+        let lead = stories.iter_mut().find(|(_, _, c, s)| {
             *c == cluster
                 || (simhash != 0 && *s != 0 && simhash_distance(*s, simhash) <= NEAR_DUPLICATE_BITS)
         });
         match lead {
-            Some((story, _, _)) => story.reprints.push(candidate.address),
-            None => stories.push((
-                Story {
-                    lead: candidate,
-                    reprints: Vec::new(),
-                },
-                cluster,
-                simhash,
-            )),
+            Some((_, reprints, _, _)) => reprints.push(item),
+            None => stories.push((item, Vec::new(), cluster, simhash)),
         }
     }
-    Ok(stories.into_iter().map(|(story, _, _)| story).collect())
+    stories
+        .into_iter()
+        .map(|(lead, reprints, _, _)| (lead, reprints))
+        .collect()
 }
 
 /// Every candidate its own story.

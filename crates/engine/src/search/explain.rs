@@ -78,7 +78,7 @@ impl Engine {
 }
 
 /// Which of the searched words an article holds and lacks.
-fn words_held(article: &Article, plan: &Plan) -> (Vec<String>, Vec<String>) {
+pub fn words_held(article: &Article, plan: &Plan) -> (Vec<String>, Vec<String>) {
     let text = fold(&format!("{}\n{}", article.title, article.body));
     let mut words: Vec<String> = Vec::new();
     for word in plan.text.iter().flat_map(|t| &t.words).map(|w| &w.text) {

@@ -11,6 +11,7 @@
 //! - [`related`]: articles about the same thing as one;
 //! - [`budget`]: stopping at the time budget.
 
+pub mod backend;
 pub mod budget;
 pub mod collapse;
 pub mod explain;
@@ -26,6 +27,7 @@ use std::time::Instant;
 
 use tantivy::{IndexReader, Searcher};
 
+pub use backend::{Backend, BackendHealth};
 pub use explain::{ArticleExplanation, Explanation};
 pub use related::Printing;
 pub use request::{Filters, Limits, SearchRequest, Sort};
@@ -231,13 +233,14 @@ impl Engine {
     }
 }
 
-fn elapsed_ms(started: Instant) -> f64 {
+/// Milliseconds since `started`.
+pub fn elapsed_ms(started: Instant) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
 /// A hit of an article: its title highlighted whole, its best passage as
 /// the snippet (when asked for).
-fn hit_of(article: &Article, highlighter: &Highlighter, snippet_chars: Option<usize>) -> Hit {
+pub fn hit_of(article: &Article, highlighter: &Highlighter, snippet_chars: Option<usize>) -> Hit {
     Hit {
         id: article.id.clone(),
         url: article.url.clone(),

@@ -39,7 +39,9 @@ pub fn collect(
     deadline: Instant,
     partial: &Arc<AtomicBool>,
 ) -> Result<Collected, EngineError> {
-    let facets = facets.then_some(FacetCollector { top_sources: 20 });
+    let facets = facets.then_some(FacetCollector {
+        top_sources: crate::facets::TOP_SOURCES,
+    });
     let scored = |hits: Vec<(Score, DocAddress)>| -> Vec<Candidate> {
         hits.into_iter()
             .map(|(score, address)| Candidate {

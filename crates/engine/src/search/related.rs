@@ -25,11 +25,11 @@ use crate::query::stats::IndexStatistics;
 use crate::snippet::Highlighter;
 
 /// How much of the body speaks for the article, in characters.
-const RELATED_BODY_CHARS: usize = 1_500;
+pub const RELATED_BODY_CHARS: usize = 1_500;
 /// Words searched for related articles, as more-like-this does by default.
-const RELATED_WORDS: usize = 25;
+pub const RELATED_WORDS: usize = 25;
 /// Snippet length of a related article, in characters.
-const RELATED_SNIPPET_CHARS: usize = 80;
+pub const RELATED_SNIPPET_CHARS: usize = 80;
 /// Exact reprints listed at most: a wire story can run in hundreds of
 /// outlets; the page lists the first ones.
 const MAX_PRINTINGS: usize = 200;
