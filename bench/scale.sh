@@ -10,7 +10,8 @@
 # Each size's figures go to $OUT/results.jsonl, one JSON object a size.
 #
 #   bash bench/scale.sh 120k 1m          # OUT=/tmp/scale SHARED=../shared DURATION=10s
-#   SKIP_BARE=1 bash bench/scale.sh 1m   # Xunwen only (e.g. after an engine change)
+#   SKIP_BARE=1 bash bench/scale.sh 1m   # Xunwen only: queries without the bare search beside
+#   SKIP_SAME=1 bash bench/scale.sh 1m   # no same-work reference (a per-byte figure: one size does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/scale}
@@ -56,16 +57,27 @@ for size in "$@"; do
     read -r b_wall b_cpu b_rss b_merge < <(timed "$bin/xunwen-bench" bare-index --input "$archive" --index "$bare")
     b_size=$(du -sb "$bare" | cut -f1)
     echo "bare: $b_wall s wall, $b_cpu s CPU, $b_rss MiB peak, $b_merge s merging, $b_size bytes"
-    read -r s_wall s_cpu s_rss s_merge < <(timed "$bin/xunwen-bench" same-work-index --input "$archive" --index "$same")
-    s_size=$(du -sb "$same" | cut -f1)
-    echo "same-work: $s_wall s wall, $s_cpu s CPU, $s_rss MiB peak, $s_merge s merging, $s_size bytes"
+    if [ -z "${SKIP_SAME:-}" ]; then
+      read -r s_wall s_cpu s_rss s_merge < <(timed "$bin/xunwen-bench" same-work-index --input "$archive" --index "$same")
+      s_size=$(du -sb "$same" | cut -f1)
+      rm -rf "$same"
+      echo "same-work: $s_wall s wall, $s_cpu s CPU, $s_rss MiB peak, $s_merge s merging, $s_size bytes"
+    else
+      s_wall=null s_cpu=null s_rss=null s_merge=null s_size=null
+    fi
   else
     b_wall=null b_cpu=null b_rss=null b_merge=null b_size=null
     s_wall=null s_cpu=null s_rss=null s_merge=null s_size=null
   fi
-  [ -d "$bare" ] || { echo "no bare index at $bare: run once without SKIP_BARE" >&2; exit 1; }
-  queries=$("$bin/xunwen-bench" query --shared "$SHARED" --index "$xunwen" --bare-index "$bare" 2>&1 >/dev/null | grep '^{')
+  if [ -d "$bare" ]; then
+    queries=$("$bin/xunwen-bench" query --shared "$SHARED" --index "$xunwen" --bare-index "$bare" 2>&1 >/dev/null | grep '^{')
+  else
+    queries=null
+  fi
   echo "queries: $queries"
+  # What each part costs: facets, collapse, snippets each off in turn.
+  parts=$("$bin/xunwen-bench" query-parts --shared "$SHARED" --index "$xunwen")
+  echo "parts: $parts"
   # Server start-up: from launch to the first answer of /healthz.
   "$bin/xunwen-bench" paths --shared "$SHARED" > "$OUT/paths.txt"
   started=$(date +%s.%N)
@@ -91,12 +103,12 @@ for size in "$@"; do
     --argjson r "[$r_wall,$r_cpu,$r_rss]" \
     --argjson b "[$b_wall,$b_cpu,$b_rss,$b_merge,$b_size]" \
     --argjson s "[$s_wall,$s_cpu,$s_rss,$s_merge,$s_size]" \
-    --argjson queries "$queries" --argjson http "$http" --argjson startup "$startup_ms" \
+    --argjson queries "$queries" --argjson parts "$parts" --argjson http "$http" --argjson startup "$startup_ms" \
     --argjson reload "$reload" --arg commit "$(git rev-parse --short HEAD)" --arg date "$(date -u +%FT%TZ)" \
     '{size: $size, articles: $articles, text_mb: $text_mb, commit: $commit, date: $date,
       xunwen: {wall_s: $x[0], cpu_s: $x[1], peak_rss_mib: $x[2], merge_cpu_s: $x[3], index_bytes: $x[4]},
       rerun: {wall_s: $r[0], cpu_s: $r[1], peak_rss_mib: $r[2]},
       bare: {wall_s: $b[0], cpu_s: $b[1], peak_rss_mib: $b[2], merge_cpu_s: $b[3], index_bytes: $b[4]},
       same_work: {wall_s: $s[0], cpu_s: $s[1], peak_rss_mib: $s[2], merge_cpu_s: $s[3], index_bytes: $s[4]},
-      queries: $queries, http: $http, server_startup_ms: $startup, reload: $reload}' >> "$OUT/results.jsonl"
+      queries: $queries, parts: $parts, http: $http, server_startup_ms: $startup, reload: $reload}' >> "$OUT/results.jsonl"
 done

@@ -111,6 +111,10 @@ fn main() -> anyhow::Result<()> {
         "bare-index" | "same-work-index" => scale::bare_index(&args),
         "measure" => scale::measure(&args.rest),
         "reload" => scale::reload(&args),
+        "query-parts" => scale::query_parts(
+            &args,
+            &bench_queries(&args.shared, &Analysis::default_shared())?,
+        ),
         other => bail!("unknown benchmark `{other}`"),
     }
 }
@@ -323,7 +327,7 @@ fn index_benchmark(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -152,3 +152,75 @@ pub fn reload(args: &Args) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// What each part of a search costs as the archive grows: the query
+/// benchmark's mix with facets, collapse and snippets each turned off in
+/// turn, and with all three off; JSON on standard output.
+pub fn query_parts(args: &Args, queries: &[String]) -> anyhow::Result<()> {
+    let dir = args.index.as_ref().context("--index DIR")?;
+    let engine = Engine::open(dir, Analysis::default_shared())?;
+    let full = SearchRequest::default();
+    let variants = [
+        ("full", full.clone()),
+        (
+            "no_facets",
+            SearchRequest {
+                facets: false,
+                ..full.clone()
+            },
+        ),
+        (
+            "no_collapse",
+            SearchRequest {
+                collapse: false,
+                ..full.clone()
+            },
+        ),
+        (
+            "no_snippets",
+            SearchRequest {
+                snippets: false,
+                ..full.clone()
+            },
+        ),
+        (
+            "bare_minimum",
+            SearchRequest {
+                facets: false,
+                collapse: false,
+                snippets: false,
+                ..full.clone()
+            },
+        ),
+    ];
+    let passes = 3;
+    let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+    for pass in 0..=passes {
+        for query in queries {
+            for (which, (_, request)) in variants.iter().enumerate() {
+                let request = SearchRequest {
+                    query: query.clone(),
+                    ..request.clone()
+                };
+                let started = Instant::now();
+                std::hint::black_box(engine.search(&request)?);
+                if pass > 0 {
+                    timings[which].push(started.elapsed());
+                }
+            }
+        }
+    }
+    let mut parts = serde_json::Map::new();
+    for ((name, _), mut took) in variants.iter().zip(timings) {
+        took.sort();
+        parts.insert(
+            name.to_string(),
+            serde_json::json!({
+                "p50_ms": crate::percentile(&took, 50.0),
+                "p99_ms": crate::percentile(&took, 99.0),
+            }),
+        );
+    }
+    println!("{}", serde_json::Value::Object(parts));
+    Ok(())
+}
