@@ -193,7 +193,11 @@ pub fn query_parts(args: &Args, queries: &[String]) -> anyhow::Result<()> {
             },
         ),
     ];
-    let passes = 3;
+    // XUNWEN_PASSES=1 for a quick look at a large index.
+    let passes: usize = std::env::var("XUNWEN_PASSES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3);
     let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
     for pass in 0..=passes {
         for query in queries {
