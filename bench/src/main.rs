@@ -12,6 +12,7 @@
 
 mod bare;
 mod relevance;
+mod scale;
 mod suggest;
 
 use std::collections::BTreeMap;
@@ -29,14 +30,20 @@ use xunwen_indexer::extract::read_file;
 use xunwen_indexer::walk::collect_files;
 use xunwen_indexer::{IndexOptions, run};
 
-const THREADS: usize = 2;
+pub(crate) const THREADS: usize = 2;
 
-struct Args {
-    command: String,
-    shared: PathBuf,
-    work: PathBuf,
+pub(crate) struct Args {
+    pub(crate) command: String,
+    pub(crate) shared: PathBuf,
+    pub(crate) work: PathBuf,
     /// Ranking weights to score, `name=value,…` each (relevance).
-    weights: Vec<String>,
+    pub(crate) weights: Vec<String>,
+    /// Scale benchmark: the archive to index, and the indexes to query.
+    pub(crate) input: Option<PathBuf>,
+    pub(crate) index: Option<PathBuf>,
+    pub(crate) bare_index: Option<PathBuf>,
+    /// `measure`: the command to run.
+    pub(crate) rest: Vec<String>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -47,8 +54,15 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut shared = PathBuf::from("../shared");
     let mut work = std::env::temp_dir().join("xunwen-bench");
     let mut weights = Vec::new();
+    let (mut input, mut index, mut bare_index, mut rest) = (None, None, None, Vec::new());
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--input" => input = Some(PathBuf::from(args.next().context("--input FILE")?)),
+            "--index" => index = Some(PathBuf::from(args.next().context("--index DIR")?)),
+            "--bare-index" => {
+                bare_index = Some(PathBuf::from(args.next().context("--bare-index DIR")?))
+            }
+            "--" => rest.extend(args.by_ref()),
             "--shared" => shared = PathBuf::from(args.next().context("--shared DIR")?),
             "--work" => work = PathBuf::from(args.next().context("--work DIR")?),
             "--weights" => weights.push(args.next().context("--weights name=value,...")?),
@@ -60,6 +74,10 @@ fn parse_args() -> anyhow::Result<Args> {
         shared,
         work,
         weights,
+        input,
+        index,
+        bare_index,
+        rest,
     })
 }
 
@@ -86,6 +104,16 @@ fn main() -> anyhow::Result<()> {
             "xunwen-same-index",
         ),
         "child-bare" => child_bare(&args),
+        "bare-index" | "same-work-index" => scale::bare_index(&args),
+        "measure" => scale::measure(&args.rest),
+        "reload" => scale::reload(&args),
+        "query-parts" => scale::query_parts(
+            &args,
+            &bench_queries(&args.shared, &Analysis::default_shared())?
+                .into_iter()
+                .map(|(_, query)| query)
+                .collect::<Vec<_>>(),
+        ),
         other => bail!("unknown benchmark `{other}`"),
     }
 }
@@ -350,8 +378,14 @@ fn bench_queries(
 }
 
 fn query_benchmark(args: &Args) -> anyhow::Result<()> {
-    let our_index = args.work.join("xunwen-index");
-    let bare_index = args.work.join("bare-index");
+    let our_index = args
+        .index
+        .clone()
+        .unwrap_or_else(|| args.work.join("xunwen-index"));
+    let bare_index = args
+        .bare_index
+        .clone()
+        .unwrap_or_else(|| args.work.join("bare-index"));
     if !our_index.join("meta.json").exists() || !bare_index.join("meta.json").exists() {
         bail!(
             "run the index benchmark first: it builds both indexes of the whole corpus in {}",
@@ -365,6 +399,7 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
     let passes = 5;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     let mut by_kind: BTreeMap<&str, (Vec<Duration>, Vec<Duration>)> = BTreeMap::new();
+    let mut totals = Vec::new();
     let mut slowest: Vec<(Duration, &String)> = Vec::new();
     for pass in 0..=passes {
         for (kind, query) in &queries {
@@ -374,6 +409,9 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
                 ..SearchRequest::default()
             })?;
             let ours_took = started.elapsed();
+            if pass == 0 {
+                totals.push(response.total);
+            }
             std::hint::black_box(response);
             let started = Instant::now();
             std::hint::black_box(bare.search(query, 10)?);
@@ -389,6 +427,8 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
+    totals.sort();
+    let median_total = totals.get(totals.len() / 2).copied().unwrap_or(0);
     let count = |kind: &str| queries.iter().filter(|(k, _)| *k == kind).count();
     println!(
         "{} queries ({} dev questions, {} short queries of their words, {} dev keyword queries, {} LeCaRD dev passages) × {passes} passes, interleaved",
@@ -418,6 +458,19 @@ fn query_benchmark(args: &Args) -> anyhow::Result<()> {
     row("all", &mut ours, &mut theirs);
     println!(
         "\nxunwen: top 10, snippets, facets, collapse; bare: tantivy-jieba bag of words, top 10, no snippets"
+    );
+    // For the scale benchmark's records.
+    eprintln!(
+        "{}",
+        serde_json::json!({
+            "queries": queries.len(),
+            "passes": passes,
+            "xunwen_p50_ms": percentile(&ours, 50.0),
+            "xunwen_p99_ms": percentile(&ours, 99.0),
+            "bare_p50_ms": percentile(&theirs, 50.0),
+            "bare_p99_ms": percentile(&theirs, 99.0),
+            "median_total": median_total,
+        })
     );
     slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     eprintln!("slowest xunwen searches:");

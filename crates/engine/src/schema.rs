@@ -181,7 +181,11 @@ impl SourceCounts {
         }
     }
 
-    /// The counts by name, added into `into`.
+    /// The counts by name, added into `into`. The names are read in one
+    /// pass over the column's dictionary, in ordinal order: looking each up
+    /// on its own decodes a dictionary block per name, which made facets
+    /// cost more than the search once an archive had hundreds of sources
+    /// over a few segments.
     pub fn add_names_to(
         self,
         column: Option<&StrColumn>,
@@ -190,15 +194,26 @@ impl SourceCounts {
         let Some(column) = column else {
             return;
         };
-        let mut name = String::new();
-        for (ord, count) in self.by_ordinal.into_iter().enumerate() {
-            if count == 0 {
-                continue;
-            }
-            name.clear();
-            if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
-                *into.entry(name.clone()).or_default() += count;
-            }
-        }
+        let (ordinals, counts): (Vec<u64>, Vec<u64>) = self
+            .by_ordinal
+            .into_iter()
+            .enumerate()
+            .filter(|(_, count)| *count > 0)
+            .map(|(ord, count)| (ord as u64, count))
+            .unzip();
+        let mut counts = counts.into_iter();
+        let _ = column
+            .dictionary()
+            .sorted_ords_to_term_cb(&ordinals, |bytes| {
+                let count = counts.next().unwrap_or(0);
+                if let Ok(name) = std::str::from_utf8(bytes) {
+                    match into.get_mut(name) {
+                        Some(total) => *total += count,
+                        None => {
+                            into.insert(name.to_string(), count);
+                        }
+                    }
+                }
+            });
     }
 }

@@ -1,0 +1,230 @@
+//! Pieces of the scale benchmark (bench/scale.sh): the bare pipelines over a
+//! grown archive, the CPU time of merge threads, and reload and start-up
+//! times.
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use xunwen_engine::analysis::Analysis;
+use xunwen_engine::{Engine, SearchRequest};
+use xunwen_indexer::{IndexOptions, run};
+
+use crate::{Args, THREADS, bare};
+
+/// `bare-index` (title and body, as anyone would) or `same-work-index` (the
+/// fields Xunwen indexes) of `--input` into `--index`.
+pub fn bare_index(args: &Args) -> anyhow::Result<()> {
+    let input = args.input.as_ref().context("--input FILE")?;
+    let index = args.index.as_ref().context("--index DIR")?;
+    if index.exists() {
+        std::fs::remove_dir_all(index)?;
+    }
+    let documents = if args.command == "same-work-index" {
+        bare::same_work::index(input, index, THREADS)?
+    } else {
+        bare::index(input, index, THREADS)?
+    };
+    println!("{}", serde_json::json!({ "documents": documents }));
+    Ok(())
+}
+
+/// CPU seconds (user + system) of each thread of a process, by thread name.
+fn thread_ticks(pid: u32, into: &mut HashMap<u32, (String, u64)>) {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        // Fields 14 and 15 of stat(5); the first after the name is field 3.
+        let ticks = fields
+            .get(11)
+            .and_then(|u| u.parse::<u64>().ok())
+            .unwrap_or(0)
+            + fields
+                .get(12)
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(0);
+        let Ok(tid) = task.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        into.insert(tid, (name, ticks));
+    }
+}
+
+/// Runs a command, looking at its threads every 200 ms, and prints on
+/// standard error the CPU seconds of its threads by name (digits dropped):
+/// `merge_thread_` is tantivy's merging. Run it under `/usr/bin/time -v`
+/// for wall time, total CPU and peak RSS.
+pub fn measure(command: &[String]) -> anyhow::Result<()> {
+    let (program, arguments) = command.split_first().context("measure -- COMMAND ...")?;
+    let mut child = Command::new(program).args(arguments).spawn()?;
+    let mut threads = HashMap::new();
+    let status = loop {
+        thread_ticks(child.id(), &mut threads);
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut by_name: HashMap<String, f64> = HashMap::new();
+    for (name, ticks) in threads.into_values() {
+        let group: String = name.trim_end_matches(|c: char| c.is_ascii_digit()).into();
+        *by_name.entry(group).or_default() += ticks as f64 / 100.0;
+    }
+    let merging = by_name
+        .iter()
+        .filter(|(name, _)| name.starts_with("merge_thread"))
+        .map(|(_, seconds)| seconds)
+        .sum::<f64>();
+    eprintln!(
+        "MEASURE {}",
+        serde_json::json!({ "merge_cpu_s": merging, "threads_cpu_s": by_name })
+    );
+    if !status.success() {
+        bail!("{program} failed: {status}");
+    }
+    Ok(())
+}
+
+/// Opening the index (start-up), a first search, then one article indexed
+/// beside the reader and the reader's reload, timed; JSON on standard output.
+pub fn reload(args: &Args) -> anyhow::Result<()> {
+    let dir = args.index.as_ref().context("--index DIR")?;
+    let ms = |started: Instant| started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let engine = Engine::open(dir, Analysis::default_shared())?;
+    let open_ms = ms(started);
+    let started = Instant::now();
+    let first = engine.search(&SearchRequest {
+        query: "新闻".into(),
+        ..SearchRequest::default()
+    })?;
+    let first_search_ms = ms(started);
+    let article = args.work.join("reload-article.jsonl");
+    std::fs::create_dir_all(&args.work)?;
+    let marker = format!("重新加载测试{}", std::process::id());
+    std::fs::write(
+        &article,
+        serde_json::json!({
+            "id": format!("reload-{}", std::process::id()),
+            "title": marker,
+            "body": format!("{marker}：提交之后重新加载的时间。"),
+            "published": "2025-12-31T12:00:00+08:00",
+            "source": "测试",
+        })
+        .to_string()
+            + "\n",
+    )?;
+    let started = Instant::now();
+    let mut options = IndexOptions::new(dir.clone());
+    options.threads = THREADS;
+    run(&[article], &options)?;
+    let index_one_ms = ms(started);
+    let started = Instant::now();
+    engine.reload()?;
+    let reload_ms = ms(started);
+    let started = Instant::now();
+    let found = engine.search(&SearchRequest {
+        query: marker.clone(),
+        ..SearchRequest::default()
+    })?;
+    let search_after_reload_ms = ms(started);
+    println!(
+        "{}",
+        serde_json::json!({
+            "open_ms": open_ms,
+            "first_search_ms": first_search_ms,
+            "first_search_total": first.total,
+            "index_one_article_ms": index_one_ms,
+            "reload_ms": reload_ms,
+            "search_after_reload_ms": search_after_reload_ms,
+            "found_after_reload": found.total,
+        })
+    );
+    Ok(())
+}
+
+/// What each part of a search costs as the archive grows: the query
+/// benchmark's mix with facets, collapse and snippets each turned off in
+/// turn, and with all three off; JSON on standard output.
+pub fn query_parts(args: &Args, queries: &[String]) -> anyhow::Result<()> {
+    let dir = args.index.as_ref().context("--index DIR")?;
+    let engine = Engine::open(dir, Analysis::default_shared())?;
+    let full = SearchRequest::default();
+    let variants = [
+        ("full", full.clone()),
+        (
+            "no_facets",
+            SearchRequest {
+                facets: false,
+                ..full.clone()
+            },
+        ),
+        (
+            "no_collapse",
+            SearchRequest {
+                collapse: false,
+                ..full.clone()
+            },
+        ),
+        (
+            "no_snippets",
+            SearchRequest {
+                snippets: false,
+                ..full.clone()
+            },
+        ),
+        (
+            "bare_minimum",
+            SearchRequest {
+                facets: false,
+                collapse: false,
+                snippets: false,
+                ..full.clone()
+            },
+        ),
+    ];
+    // XUNWEN_PASSES=1 for a quick look at a large index.
+    let passes: usize = std::env::var("XUNWEN_PASSES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3);
+    let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+    for pass in 0..=passes {
+        for query in queries {
+            for (which, (_, request)) in variants.iter().enumerate() {
+                let request = SearchRequest {
+                    query: query.clone(),
+                    ..request.clone()
+                };
+                let started = Instant::now();
+                std::hint::black_box(engine.search(&request)?);
+                if pass > 0 {
+                    timings[which].push(started.elapsed());
+                }
+            }
+        }
+    }
+    let mut parts = serde_json::Map::new();
+    for ((name, _), mut took) in variants.iter().zip(timings) {
+        took.sort();
+        parts.insert(
+            name.to_string(),
+            serde_json::json!({
+                "p50_ms": crate::percentile(&took, 50.0),
+                "p99_ms": crate::percentile(&took, 99.0),
+            }),
+        );
+    }
+    println!("{}", serde_json::Value::Object(parts));
+    Ok(())
+}
