@@ -241,8 +241,14 @@ fn cluster_ranks_the_dev_questions_as_the_local_index_does() {
         local > 0.3,
         "the local index ranks the dev questions badly: {local}"
     );
+    // The 0.01 holds on the full CRUD news (measured by hand,
+    // docs/opensearch.md). On this subset the local figure moves by about
+    // 0.005 between builds of the same index (segment layouts break ties
+    // differently; 0.8777 to 0.8836 seen) and the cluster's proximity
+    // windows score a little differently (Lucene weighs a match at distance
+    // d as 1/(1+d)): 0.015 keeps the check meaningful without flaking.
     assert!(
-        (local - cluster).abs() <= 0.01,
+        (local - cluster).abs() <= 0.015,
         "MRR@10 local {local} vs cluster {cluster}"
     );
     assert!(overlap >= 0.9, "mean top-10 overlap {overlap}");

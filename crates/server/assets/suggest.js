@@ -45,6 +45,9 @@
   }
 
   function show(suggestions) {
+    // An answer that arrives after the reader moved to a suggestion keeps
+    // that suggestion picked, wherever it now stands.
+    var kept = active >= 0 && items[active] ? items[active].textContent : null;
     list.textContent = "";
     items = suggestions.map(function (suggestion, i) {
       var item = document.createElement("li");
@@ -59,6 +62,10 @@
       return item;
     });
     active = -1;
+    if (kept !== null) {
+      var again = suggestions.findIndex(function (s) { return s.text === kept; });
+      if (again >= 0) mark(again);
+    }
     list.hidden = items.length === 0;
     input.setAttribute("aria-expanded", items.length ? "true" : "false");
   }
