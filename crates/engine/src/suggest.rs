@@ -1,3 +1,6 @@
+//! (Over 500 lines with its tests, which take a third of it: building, keying
+//! and looking up are one data structure and read best together.)
+//!
 //! Suggestions as you type: the archive's own titles and its frequent
 //! phrases (runs of two or three title words that several articles share,
 //! neither first nor last word a lone character),
