@@ -1,4 +1,4 @@
-//! (Over 500 lines with its tests, which take a third of it: building, keying
+//! (Over 500 lines with its tests, about a fifth of it: building, keying
 //! and looking up are one data structure and read best together.)
 //!
 //! Suggestions as you type: the archive's own titles and its frequent
