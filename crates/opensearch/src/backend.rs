@@ -26,15 +26,13 @@ use xunwen_engine::analysis::Analysis;
 use xunwen_engine::article::Article;
 use xunwen_engine::facets::{Facets, TOP_SOURCES};
 use xunwen_engine::query::parse::parse;
-use xunwen_engine::query::plan::{Condition, Plan};
+use xunwen_engine::query::plan::Plan;
 use xunwen_engine::query::planner::Planner;
 use xunwen_engine::query::stats::{CountedIn, TermStatistics};
 use xunwen_engine::query::weights::Weights;
 use xunwen_engine::search::collapse::{Keyed, group_stories};
 use xunwen_engine::search::explain::{ArticleExplanation, Explanation, words_held};
-use xunwen_engine::search::related::{
-    Printing, RELATED_BODY_CHARS, RELATED_SNIPPET_CHARS, RELATED_WORDS,
-};
+use xunwen_engine::search::related::{Printing, RELATED_SNIPPET_CHARS, related_plan, related_text};
 use xunwen_engine::search::{
     Backend, BackendHealth, Duplicates, Filters, Hit, Limits, SearchRequest, SearchResponse, Sort,
     elapsed_ms, hit_of,
@@ -222,13 +220,7 @@ impl OpenSearchBackend {
                 known: &known,
                 missing: RefCell::new(Vec::new()),
             };
-            let planner = Planner {
-                analysis: &self.analysis,
-                statistics: &statistics,
-                weights: self.weights,
-                synonyms: None,
-            };
-            let plan = planner.plan(&parsed, filters, sort);
+            let plan = self.planner(&statistics).plan(&parsed, filters, sort);
             let mut missing = statistics.missing.into_inner();
             if missing.is_empty() {
                 return Ok(plan);
@@ -242,13 +234,18 @@ impl OpenSearchBackend {
             known: &known,
             missing: RefCell::new(Vec::new()),
         };
-        let planner = Planner {
+        Ok(self.planner(&statistics).plan(&parsed, filters, sort))
+    }
+
+    /// A planner on these statistics (synonym rules are applied by the
+    /// local engine only).
+    fn planner<'a>(&'a self, statistics: &'a RoundStatistics<'a>) -> Planner<'a> {
+        Planner {
             analysis: &self.analysis,
-            statistics: &statistics,
+            statistics,
             weights: self.weights,
             synonyms: None,
-        };
-        Ok(planner.plan(&parsed, filters, sort))
+        }
     }
 
     /// The newest publication date of the index (Unix seconds), for the
@@ -514,15 +511,7 @@ impl Backend for OpenSearchBackend {
 
     fn related(&self, id: &str, count: usize) -> Result<Vec<Hit>, EngineError> {
         let article = self.article(id)?;
-        let text = format!(
-            "{}。{}",
-            article.title,
-            article
-                .body
-                .chars()
-                .take(RELATED_BODY_CHARS)
-                .collect::<String>()
-        );
+        let text = related_text(&article);
         // The planner's statistics for the article's words: a plan of the
         // text as a query fetches them, then the related plan uses them.
         let mut known = HashMap::new();
@@ -543,23 +532,7 @@ impl Backend for OpenSearchBackend {
             known: &known,
             missing: RefCell::new(Vec::new()),
         };
-        let planner = Planner {
-            analysis: &self.analysis,
-            statistics: &statistics,
-            weights: self.weights,
-            synonyms: None,
-        };
-        let text_plan = planner.related_plan(&text, RELATED_WORDS);
-        let highlight = text_plan.words.iter().map(|w| w.text.clone()).collect();
-        let plan = Plan {
-            text: Some(text_plan),
-            text_required: true,
-            required: Vec::new(),
-            excluded: vec![Condition::Ids(Arc::from([article.id.clone()]))],
-            sort: Sort::Relevance,
-            highlight,
-            ignored: Vec::new(),
-        };
+        let plan = related_plan(&self.planner(&statistics), &article);
         let collected = self.collect(&plan, Sort::Relevance, count * 3 + 10, false)?;
         let own_cluster = article.cluster();
         let highlighter = Highlighter::new(&plan.highlight);

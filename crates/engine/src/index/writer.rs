@@ -100,16 +100,7 @@ impl ArticleWriter {
         if previous == Some(content_hash) {
             return Ok(Upsert::Unchanged);
         }
-        let fields = self.index.fields;
-        if previous.is_some() {
-            self.writer
-                .delete_term(Term::from_field_text(fields.id, &article.id));
-        }
-        let document = self.index.document(article);
-        self.writer
-            .add_document(document)
-            .map_err(|e| self.explain(e))?;
-        self.pending.insert(article.id.clone(), content_hash);
+        self.write(article, previous.is_some(), content_hash)?;
         let is_new_cluster = self.known_clusters.insert(article.cluster());
         Ok(match previous {
             Some(_) => Upsert::Updated,
@@ -122,15 +113,26 @@ impl ArticleWriter {
     /// Writes an article again whatever the index holds (re-analysis: its
     /// text is the same, its terms are not).
     pub fn replace(&mut self, article: &Article) -> Result<(), EngineError> {
-        let fields = self.index.fields;
-        self.writer
-            .delete_term(Term::from_field_text(fields.id, &article.id));
+        self.write(article, true, article.content_hash())
+    }
+
+    /// Adds the article's document, deleting the old version first when the
+    /// index holds one, and remembers its content until the commit.
+    fn write(
+        &mut self,
+        article: &Article,
+        replacing: bool,
+        content_hash: u64,
+    ) -> Result<(), EngineError> {
+        if replacing {
+            let id = Term::from_field_text(self.index.fields.id, &article.id);
+            self.writer.delete_term(id);
+        }
         let document = self.index.document(article);
         self.writer
             .add_document(document)
             .map_err(|e| self.explain(e))?;
-        self.pending
-            .insert(article.id.clone(), article.content_hash());
+        self.pending.insert(article.id.clone(), content_hash);
         Ok(())
     }
 

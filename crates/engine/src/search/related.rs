@@ -21,6 +21,7 @@ use crate::article::{Article, simhash, simhash_distance};
 use crate::error::EngineError;
 use crate::query::compile::compile;
 use crate::query::plan::{Condition, Plan};
+use crate::query::planner::Planner;
 use crate::query::stats::IndexStatistics;
 use crate::snippet::Highlighter;
 
@@ -143,32 +144,11 @@ impl Engine {
         article: &Article,
         window: usize,
     ) -> Result<Neighbours, EngineError> {
-        let text = format!(
-            "{}。{}",
-            article.title,
-            article
-                .body
-                .chars()
-                .take(RELATED_BODY_CHARS)
-                .collect::<String>()
-        );
         let statistics = IndexStatistics {
             searcher,
             fields: self.index().fields(),
         };
-        let text_plan = self
-            .planner(&statistics, None)
-            .related_plan(&text, RELATED_WORDS);
-        let highlight = text_plan.words.iter().map(|w| w.text.clone()).collect();
-        let plan = Plan {
-            text: Some(text_plan),
-            text_required: true,
-            required: Vec::new(),
-            excluded: vec![Condition::Ids(Arc::from([article.id.clone()]))],
-            sort: Sort::Relevance,
-            highlight,
-            ignored: Vec::new(),
-        };
+        let plan = related_plan(&self.planner(&statistics, None), article);
         let query = compile(&plan, self.index().fields());
         let deadline = std::time::Instant::now() + self.limits.time_budget;
         let partial = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -185,6 +165,29 @@ impl Engine {
             plan,
             candidates: collected.candidates,
         })
+    }
+}
+
+/// The text that speaks for an article: its title and the start of its body.
+pub fn related_text(article: &Article) -> String {
+    let start: String = article.body.chars().take(RELATED_BODY_CHARS).collect();
+    format!("{}。{start}", article.title)
+}
+
+/// The plan that finds articles like this one: its most telling words, as a
+/// pasted passage is planned, without the article itself. Every backend
+/// searches this plan.
+pub fn related_plan(planner: &Planner, article: &Article) -> Plan {
+    let text_plan = planner.related_plan(&related_text(article), RELATED_WORDS);
+    let highlight = text_plan.words.iter().map(|w| w.text.clone()).collect();
+    Plan {
+        text: Some(text_plan),
+        text_required: true,
+        required: Vec::new(),
+        excluded: vec![Condition::Ids(Arc::from([article.id.clone()]))],
+        sort: Sort::Relevance,
+        highlight,
+        ignored: Vec::new(),
     }
 }
 
