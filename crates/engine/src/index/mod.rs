@@ -7,6 +7,8 @@
 //! writer never leaves a stale lock behind.
 
 mod lock;
+mod merges;
+mod verify;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -147,11 +149,10 @@ impl NewsIndex {
         Ok(self.index.load_metas()?.payload)
     }
 
-    /// Checks every index file against its checksum; returns the damaged files.
+    /// Checks the index files against their checksums (those unchanged
+    /// since they last passed are not read again); returns the damaged ones.
     pub fn damaged_files(&self) -> Result<Vec<PathBuf>, EngineError> {
-        let mut damaged: Vec<PathBuf> = self.index.validate_checksum()?.into_iter().collect();
-        damaged.sort();
-        Ok(damaged)
+        verify::damaged_files(&self.index, &self.path)
     }
 
     /// Checks every index file against its checksum: a damaged index is

@@ -9,6 +9,7 @@ use std::path::Path;
 use tantivy::{IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
 use super::lock::WriterLock;
+use super::merges::{BoundedMerges, MAX_MERGE_BYTES, MERGE_THREADS};
 use super::{NewsIndex, find_address};
 use crate::article::Article;
 use crate::error::EngineError;
@@ -30,9 +31,15 @@ impl NewsIndex {
             }
             other => other,
         })?;
+        let threads = threads.max(1);
+        let options = tantivy::indexer::IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(memory_budget / threads)
+            .num_merge_threads(MERGE_THREADS)
+            .build();
         let writer = self
             .index
-            .writer_with_num_threads(threads.max(1), memory_budget)
+            .writer_with_options(options)
             .map_err(|e| match e {
                 tantivy::TantivyError::LockFailure(..) => EngineError::WriterBusy {
                     index: self.path.clone(),
@@ -40,6 +47,10 @@ impl NewsIndex {
                 },
                 other => other.into(),
             })?;
+        writer.set_merge_policy(Box::new(BoundedMerges::new(
+            self.path.clone(),
+            MAX_MERGE_BYTES,
+        )));
         let reader: IndexReader = self
             .index
             .reader_builder()
@@ -152,7 +163,8 @@ impl ArticleWriter {
         Ok(Columns::of(segment).content_hash()?.first(address.doc_id))
     }
 
-    /// Makes everything written so far durable, with the caller's payload.
+    /// Makes everything written so far durable, with the caller's payload,
+    /// then checks the checksums of the files no check has read yet.
     pub fn commit(&mut self, payload: &str) -> Result<(), EngineError> {
         let mut prepared = self
             .writer
@@ -164,13 +176,14 @@ impl ArticleWriter {
             .map_err(|e| explain_write_error(&self.index.path, e))?;
         self.reader.reload()?;
         self.pending.clear();
-        Ok(())
+        self.index.verify()
     }
 
-    /// Waits for background merges, then releases the writer.
+    /// Waits for background merges, checks the files they wrote, then
+    /// releases the writer.
     pub fn finish(self) -> Result<(), EngineError> {
         self.writer.wait_merging_threads()?;
-        Ok(())
+        self.index.verify()
     }
 }
 
