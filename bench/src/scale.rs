@@ -68,8 +68,10 @@ pub fn measure(command: &[String]) -> anyhow::Result<()> {
     let (program, arguments) = command.split_first().context("measure -- COMMAND ...")?;
     let mut child = Command::new(program).args(arguments).spawn()?;
     let mut threads = HashMap::new();
+    let mut peak_rss = RssParts::default();
     let status = loop {
         thread_ticks(child.id(), &mut threads);
+        peak_rss = peak_rss.max(RssParts::of(child.id()));
         if let Some(status) = child.try_wait()? {
             break status;
         }
@@ -87,12 +89,51 @@ pub fn measure(command: &[String]) -> anyhow::Result<()> {
         .sum::<f64>();
     eprintln!(
         "MEASURE {}",
-        serde_json::json!({ "merge_cpu_s": merging, "threads_cpu_s": by_name })
+        serde_json::json!({
+            "merge_cpu_s": merging,
+            "threads_cpu_s": by_name,
+            "peak_rss_anon_kb": peak_rss.anon_kb,
+            "peak_rss_file_kb": peak_rss.file_kb,
+        })
     );
     if !status.success() {
         bail!("{program} failed: {status}");
     }
     Ok(())
+}
+
+/// A process's resident memory in two parts: its own (heap, stacks) and the
+/// pages of mapped files (an index's segments read through mmap), which the
+/// kernel can drop but which count in the peak RSS all the same.
+#[derive(Debug, Default, Clone, Copy)]
+struct RssParts {
+    anon_kb: u64,
+    file_kb: u64,
+}
+
+impl RssParts {
+    fn of(pid: u32) -> RssParts {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0)
+        };
+        RssParts {
+            anon_kb: field("RssAnon:"),
+            file_kb: field("RssFile:"),
+        }
+    }
+
+    /// Each part's peak (sampled, so a little under the true peak).
+    fn max(self, other: RssParts) -> RssParts {
+        RssParts {
+            anon_kb: self.anon_kb.max(other.anon_kb),
+            file_kb: self.file_kb.max(other.file_kb),
+        }
+    }
 }
 
 /// Opening the index (start-up), a first search, then one article indexed
