@@ -506,3 +506,25 @@ fn export_copies_a_local_index_into_the_cluster_and_a_second_copy_replaces() {
     assert_eq!(count("exported"), articles);
     crate::query::exact_phrases_match(&backend("exported"));
 }
+
+#[test]
+fn cluster_lists_the_printings_the_local_index_lists() {
+    let _turn = turn();
+    let on_cluster = query_fixture_on_cluster();
+    let local = &crate::query::fixture().engine;
+    let listed = |printings: Vec<xunwen_engine::search::Printing>| -> Vec<(String, bool)> {
+        printings.into_iter().map(|p| (p.id, p.original)).collect()
+    };
+    let mut reprinted = 0;
+    for article in crate::query::articles() {
+        let id = article["id"].as_str().expect("an id");
+        let here = listed(Backend::printings(local, id).expect("local printings"));
+        let there = listed(on_cluster.printings(id).expect("cluster printings"));
+        assert_eq!(here, there, "{id}");
+        if here.len() > 1 {
+            reprinted += 1;
+        }
+    }
+    // flood and flood-reprint list each other, the earlier as the original.
+    assert!(reprinted >= 2, "the fixture's reprints are found");
+}

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use xunwen_engine::analysis::Analysis;
-use xunwen_engine::article::Article;
+use xunwen_engine::article::{Article, simhash};
 use xunwen_engine::facets::{Facets, TOP_SOURCES};
 use xunwen_engine::query::parse::parse;
 use xunwen_engine::query::plan::Plan;
@@ -32,7 +32,10 @@ use xunwen_engine::query::stats::{CountedIn, TermStatistics};
 use xunwen_engine::query::weights::Weights;
 use xunwen_engine::search::collapse::{Keyed, group_stories};
 use xunwen_engine::search::explain::{ArticleExplanation, Explanation, words_held};
-use xunwen_engine::search::related::{Printing, RELATED_SNIPPET_CHARS, related_plan, related_text};
+use xunwen_engine::search::related::{
+    MAX_PRINTINGS, PRINTING_NEIGHBOURS, Printing, RELATED_SNIPPET_CHARS, is_reprint,
+    is_reprint_by_keys, printings_among, related_plan, related_text,
+};
 use xunwen_engine::search::{
     Backend, BackendHealth, Duplicates, Filters, Hit, Limits, SearchRequest, SearchResponse, Sort,
     elapsed_ms, hit_of,
@@ -383,6 +386,39 @@ impl OpenSearchBackend {
         })
     }
 
+    /// The `window` articles most like this one, best first, without
+    /// itself, and the plan that found them.
+    fn neighbours(
+        &self,
+        article: &Article,
+        window: usize,
+    ) -> Result<(Plan, Vec<Keyed<Candidate>>), EngineError> {
+        let text = related_text(article);
+        // The planner's statistics for the article's words: a plan of the
+        // text as a query fetches them, then the related plan uses them.
+        let mut known = HashMap::new();
+        let words: Vec<(CountedIn, String)> = self
+            .analysis
+            .query_words(&text)
+            .into_iter()
+            .flat_map(|w| {
+                [
+                    (CountedIn::TitleWords, w.clone()),
+                    (CountedIn::BodyWords, w),
+                ]
+            })
+            .collect();
+        let articles = self.fetch_statistics(&words, &mut known)?;
+        let statistics = RoundStatistics {
+            articles,
+            known: &known,
+            missing: RefCell::new(Vec::new()),
+        };
+        let plan = related_plan(&self.planner(&statistics), article);
+        let collected = self.collect(&plan, Sort::Relevance, window, false)?;
+        Ok((plan, collected.candidates))
+    }
+
     /// The stored articles with these ids, in their order (missing ones left out).
     fn articles(&self, ids: &[&str]) -> Result<Vec<Article>, EngineError> {
         if ids.is_empty() {
@@ -495,48 +531,44 @@ impl Backend for OpenSearchBackend {
         Ok(Highlighter::new(&plan.highlight))
     }
 
-    /// The article alone: finding its reprints on the cluster (a term
-    /// query on the cluster field and a near-duplicate check over its
-    /// neighbours) is not built yet.
+    /// Its exact duplicates (a term query on the cluster field) and its
+    /// near duplicates among its neighbours, judged as the local index does.
     fn printings(&self, id: &str) -> Result<Vec<Printing>, EngineError> {
         let article = self.article(id)?;
-        Ok(vec![Printing {
-            id: article.id,
-            url: article.url,
-            source: article.source,
-            published: article.published,
-            original: true,
-        }])
+        let own = (article.cluster(), simhash(&article.body));
+        let exact = self.post(
+            "_search",
+            &json!({
+                "query": { "term": { fields::CLUSTER: own.0.to_string() } },
+                "size": MAX_PRINTINGS,
+                "_source": false,
+            }),
+        )?;
+        let mut ids: Vec<String> = exact["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|hit| hit["_id"].as_str().map(str::to_string))
+            .collect();
+        let (_, neighbours) = self.neighbours(&article, PRINTING_NEIGHBOURS)?;
+        ids.extend(
+            neighbours
+                .into_iter()
+                .filter(|n| is_reprint_by_keys(own, (n.cluster, n.simhash)))
+                .map(|n| n.item.id),
+        );
+        ids.sort();
+        ids.dedup();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Ok(printings_among(&article, self.articles(&ids)?))
     }
 
     fn related(&self, id: &str, count: usize) -> Result<Vec<Hit>, EngineError> {
         let article = self.article(id)?;
-        let text = related_text(&article);
-        // The planner's statistics for the article's words: a plan of the
-        // text as a query fetches them, then the related plan uses them.
-        let mut known = HashMap::new();
-        let words: Vec<(CountedIn, String)> = self
-            .analysis
-            .query_words(&text)
-            .into_iter()
-            .flat_map(|w| {
-                [
-                    (CountedIn::TitleWords, w.clone()),
-                    (CountedIn::BodyWords, w),
-                ]
-            })
-            .collect();
-        let articles = self.fetch_statistics(&words, &mut known)?;
-        let statistics = RoundStatistics {
-            articles,
-            known: &known,
-            missing: RefCell::new(Vec::new()),
-        };
-        let plan = related_plan(&self.planner(&statistics), &article);
-        let collected = self.collect(&plan, Sort::Relevance, count * 3 + 10, false)?;
-        let own_cluster = article.cluster();
+        let (plan, neighbours) = self.neighbours(&article, count * 3 + 10)?;
+        let own = (article.cluster(), simhash(&article.body));
         let highlighter = Highlighter::new(&plan.highlight);
-        let leads: Vec<Candidate> = group_stories(collected.candidates)
+        let leads: Vec<Candidate> = group_stories(neighbours)
             .into_iter()
             .map(|(lead, _)| lead)
             .collect();
@@ -551,7 +583,7 @@ impl Backend for OpenSearchBackend {
             let Some(related) = found.remove(&lead.id) else {
                 continue;
             };
-            if related.cluster() == own_cluster {
+            if is_reprint(own, &related) {
                 continue;
             }
             let mut hit = hit_of(&related, &highlighter, Some(RELATED_SNIPPET_CHARS));

@@ -33,7 +33,9 @@ pub const RELATED_WORDS: usize = 25;
 pub const RELATED_SNIPPET_CHARS: usize = 80;
 /// Exact reprints listed at most: a wire story can run in hundreds of
 /// outlets; the page lists the first ones.
-const MAX_PRINTINGS: usize = 200;
+pub const MAX_PRINTINGS: usize = 200;
+/// The articles most like one that are looked at for its near duplicates.
+pub const PRINTING_NEIGHBOURS: usize = 50;
 
 /// One outlet's printing of a story.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,51 +85,19 @@ impl Engine {
     pub fn printings(&self, id: &str) -> Result<Vec<Printing>, EngineError> {
         let searcher = self.searcher();
         let article = self.stored(&searcher, id)?;
-        let own = (article.cluster(), simhash(&article.body));
-        let term = Term::from_field_u64(self.index().fields().cluster, own.0);
+        let term = Term::from_field_u64(self.index().fields().cluster, article.cluster());
         let exact = searcher.search(
             &TermQuery::new(term, IndexRecordOption::Basic),
             &TopDocs::with_limit(MAX_PRINTINGS).order_by_score(),
         )?;
         let mut addresses: Vec<DocAddress> = exact.into_iter().map(|(_, a)| a).collect();
-        let neighbours = self.neighbours(&searcher, &article, 50)?;
+        let neighbours = self.neighbours(&searcher, &article, PRINTING_NEIGHBOURS)?;
         addresses.extend(neighbours.candidates.iter().map(|c| c.address));
-        let mut printings: Vec<Printing> = Vec::new();
-        for address in addresses {
-            let printed = self.index().article_at(&searcher, address)?;
-            if (printed.id == article.id || is_reprint(own, &printed))
-                && !printings.iter().any(|p| p.id == printed.id)
-            {
-                printings.push(Printing {
-                    id: printed.id,
-                    url: printed.url,
-                    source: printed.source,
-                    published: printed.published,
-                    original: false,
-                });
-            }
-        }
-        if !printings.iter().any(|p| p.id == article.id) {
-            printings.push(Printing {
-                id: article.id.clone(),
-                url: article.url.clone(),
-                source: article.source.clone(),
-                published: article.published,
-                original: false,
-            });
-        }
-        // Earliest first, the undated after the dated, ties by id.
-        printings.sort_by(|a, b| {
-            (a.published.is_none(), a.published, &a.id).cmp(&(
-                b.published.is_none(),
-                b.published,
-                &b.id,
-            ))
-        });
-        if let Some(first) = printings.first_mut() {
-            first.original = true;
-        }
-        Ok(printings)
+        let found = addresses
+            .into_iter()
+            .map(|address| self.index().article_at(&searcher, address))
+            .collect::<Result<Vec<Article>, EngineError>>()?;
+        Ok(printings_among(&article, found))
     }
 
     fn stored(&self, searcher: &Searcher, id: &str) -> Result<Article, EngineError> {
@@ -193,10 +163,50 @@ pub fn related_plan(planner: &Planner, article: &Article) -> Plan {
 
 /// Whether `other` reprints the story of an article with this cluster and
 /// SimHash, as collapse judges it.
-fn is_reprint((cluster, own_simhash): (u64, u64), other: &Article) -> bool {
-    if other.cluster() == cluster {
-        return true;
+pub fn is_reprint(own: (u64, u64), other: &Article) -> bool {
+    is_reprint_by_keys(own, (other.cluster(), simhash(&other.body)))
+}
+
+/// The same judgement on the keys alone (cluster, SimHash), as a backend
+/// holds them beside each hit.
+pub fn is_reprint_by_keys(
+    (cluster, own_simhash): (u64, u64),
+    (theirs_cluster, theirs): (u64, u64),
+) -> bool {
+    theirs_cluster == cluster
+        || (own_simhash != 0
+            && theirs != 0
+            && simhash_distance(own_simhash, theirs) <= NEAR_DUPLICATE_BITS)
+}
+
+/// The printings of `article` among `found` (its exact duplicates and the
+/// articles most like it, in any order, repeats and others allowed): itself
+/// and its reprints, earliest first (the undated after the dated, ties by
+/// id), the earliest marked as the original. Every backend ends here.
+pub fn printings_among(article: &Article, found: Vec<Article>) -> Vec<Printing> {
+    let own = (article.cluster(), simhash(&article.body));
+    let printing = |printed: &Article| Printing {
+        id: printed.id.clone(),
+        url: printed.url.clone(),
+        source: printed.source.clone(),
+        published: printed.published,
+        original: false,
+    };
+    let mut printings = vec![printing(article)];
+    for printed in &found {
+        if is_reprint(own, printed) && !printings.iter().any(|p| p.id == printed.id) {
+            printings.push(printing(printed));
+        }
     }
-    let theirs = simhash(&other.body);
-    own_simhash != 0 && theirs != 0 && simhash_distance(own_simhash, theirs) <= NEAR_DUPLICATE_BITS
+    printings.sort_by(|a, b| {
+        (a.published.is_none(), a.published, &a.id).cmp(&(
+            b.published.is_none(),
+            b.published,
+            &b.id,
+        ))
+    });
+    if let Some(first) = printings.first_mut() {
+        first.original = true;
+    }
+    printings
 }
