@@ -13,6 +13,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
+use tantivy::directory::{Advice, ManagedDirectory, MmapDirectory};
 
 use crate::error::EngineError;
 
@@ -68,7 +69,12 @@ fn save(dir: &Path, record: &Record) {
 /// The files of the last commit that fail their checksums, sorted; files
 /// that passed before and have not changed since are not read again.
 pub fn damaged_files(index: &Index, dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
-    let directory = index.directory();
+    // Read through a directory of its own: read through the index's, the
+    // pages would stay mapped, and counted in the process's memory, for as
+    // long as a reader holds the segment (the whole index, at start-up).
+    let directory = MmapDirectory::open_with_madvice(dir, Advice::Sequential)
+        .map_err(tantivy::TantivyError::from)?;
+    let directory = ManagedDirectory::wrap(Box::new(directory))?;
     let managed = directory.list_managed_files();
     let passed_before = load(dir);
     let mut passed = Record::new();
