@@ -15,6 +15,7 @@ use super::plan::{
     Condition, KeywordField, Plan, PlannedPair, Role, SpanScore, TextFields, TextPlan, WordClass,
 };
 use super::proximity::ProximityQuery;
+use super::ranked::{Held, RankedQuery};
 use crate::analysis::char_tokens;
 use crate::index::to_tantivy_date;
 use crate::schema::Fields;
@@ -203,10 +204,24 @@ impl Compiler<'_> {
                 matching.push(Box::new(ConstScoreQuery::new(either, 0.0)));
             }
         }
+        let mut held: Vec<Held> = Vec::new();
         for span in &text.spans {
             if span.score == SpanScore::Held {
-                let held = self.phrase(&span.text, TextFields::TitleAndBody);
-                ranking.push(Box::new(ConstScoreQuery::new(held, span.weight)));
+                // A chunk jieba made one word of is held wherever the word
+                // is, with no positions read; else as a run of characters.
+                let mut ways = vec![
+                    term_query(f.title, &span.text),
+                    term_query(f.body, &span.text),
+                ];
+                ways.extend(
+                    [f.title_chars, f.body_chars]
+                        .into_iter()
+                        .filter_map(|field| chars_phrase(field, &span.text)),
+                );
+                held.push(Held {
+                    ways,
+                    score: span.weight,
+                });
                 continue;
             }
             for (field, weight) in [(f.title_chars, text.title_weight), (f.body_chars, 1.0)] {
@@ -216,6 +231,10 @@ impl Compiler<'_> {
             }
         }
         if matching.is_empty() {
+            // The ranking parts are what matches.
+            ranking.extend(held.into_iter().map(|h| {
+                Box::new(ConstScoreQuery::new(any_of(h.ways), h.score)) as Box<dyn Query>
+            }));
             return any_of(ranking);
         }
         let matching = if text.minimum_match > 1 && matching.len() > 1 {
@@ -226,15 +245,16 @@ impl Compiler<'_> {
         } else {
             any_of(matching)
         };
-        match ranking.is_empty() {
-            true => matching,
-            // Articles the matching words find get every score they had;
-            // those holding only ranking words are never visited.
-            false => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, matching),
-                (Occur::Should, any_of(ranking)),
-            ])),
+        if ranking.is_empty() && held.is_empty() {
+            return matching;
         }
+        // Articles the matching words find get every score they had; those
+        // holding only ranking words are never visited.
+        Box::new(RankedQuery {
+            matching,
+            scored: ranking,
+            held,
+        })
     }
 
     fn condition(&self, condition: &Condition) -> Box<dyn Query> {

@@ -9,6 +9,7 @@ pub mod parse;
 pub mod plan;
 pub mod planner;
 pub mod proximity;
+pub mod ranked;
 pub mod reading;
 pub mod stats;
 pub mod synonyms;
