@@ -109,10 +109,7 @@ fn main() -> anyhow::Result<()> {
         "reload" => scale::reload(&args),
         "query-parts" => scale::query_parts(
             &args,
-            &bench_queries(&args.shared, &Analysis::default_shared())?
-                .into_iter()
-                .map(|(_, query)| query)
-                .collect::<Vec<_>>(),
+            &bench_queries(&args.shared, &Analysis::default_shared())?,
         ),
         other => bail!("unknown benchmark `{other}`"),
     }

@@ -125,7 +125,7 @@ fn ensure_index(dir: &Path, input: &Path) -> anyhow::Result<()> {
 }
 
 /// Reads `name=value,name=value` over the default weights.
-fn weights_from(spec: &str) -> anyhow::Result<Weights> {
+pub(crate) fn weights_from(spec: &str) -> anyhow::Result<Weights> {
     let mut w = Weights::default();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, value) = part.split_once('=').context("expected name=value")?;

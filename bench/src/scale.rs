@@ -197,52 +197,52 @@ pub fn reload(args: &Args) -> anyhow::Result<()> {
 /// What each part of a search costs as the archive grows: the query
 /// benchmark's mix with facets, collapse and snippets each turned off in
 /// turn, and with all three off; JSON on standard output.
-pub fn query_parts(args: &Args, queries: &[String]) -> anyhow::Result<()> {
+pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::Result<()> {
     let dir = args.index.as_ref().context("--index DIR")?;
     let engine = Engine::open(dir, Analysis::default_shared())?;
     let full = SearchRequest::default();
-    let variants = [
-        ("full", full.clone()),
+    let only = |facets: bool, collapse: bool, snippets: bool| SearchRequest {
+        facets,
+        collapse,
+        snippets,
+        ..full.clone()
+    };
+    let mut variants: Vec<(String, Engine, SearchRequest)> = vec![
+        ("full".into(), engine.clone(), full.clone()),
+        ("no_facets".into(), engine.clone(), only(false, true, true)),
         (
-            "no_facets",
-            SearchRequest {
-                facets: false,
-                ..full.clone()
-            },
+            "no_collapse".into(),
+            engine.clone(),
+            only(true, false, true),
         ),
         (
-            "no_collapse",
-            SearchRequest {
-                collapse: false,
-                ..full.clone()
-            },
+            "no_snippets".into(),
+            engine.clone(),
+            only(true, true, false),
         ),
         (
-            "no_snippets",
-            SearchRequest {
-                snippets: false,
-                ..full.clone()
-            },
-        ),
-        (
-            "bare_minimum",
-            SearchRequest {
-                facets: false,
-                collapse: false,
-                snippets: false,
-                ..full.clone()
-            },
+            "bare_minimum".into(),
+            engine.clone(),
+            only(false, false, false),
         ),
     ];
+    // `--weights name=value,…`: the full search ranked with other weights,
+    // to see what a part of the score costs.
+    for spec in &args.weights {
+        let mut weighted = engine.clone();
+        weighted.weights = crate::relevance::weights_from(spec)?;
+        variants.push((format!("weights {spec}"), weighted, full.clone()));
+    }
     // XUNWEN_PASSES=1 for a quick look at a large index.
     let passes: usize = std::env::var("XUNWEN_PASSES")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3);
-    let mut timings: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+    // Per variant, per kind of query: the times of every pass after the first.
+    let mut timings: Vec<HashMap<&str, Vec<Duration>>> = vec![HashMap::new(); variants.len()];
     for pass in 0..=passes {
-        for query in queries {
-            for (which, (_, request)) in variants.iter().enumerate() {
+        for (kind, query) in queries {
+            for (which, (_, engine, request)) in variants.iter().enumerate() {
                 let request = SearchRequest {
                     query: query.clone(),
                     ..request.clone()
@@ -250,21 +250,31 @@ pub fn query_parts(args: &Args, queries: &[String]) -> anyhow::Result<()> {
                 let started = Instant::now();
                 std::hint::black_box(engine.search(&request)?);
                 if pass > 0 {
-                    timings[which].push(started.elapsed());
+                    timings[which]
+                        .entry(kind)
+                        .or_default()
+                        .push(started.elapsed());
                 }
             }
         }
     }
-    let mut parts = serde_json::Map::new();
-    for ((name, _), mut took) in variants.iter().zip(timings) {
+    let figures = |took: &mut Vec<Duration>| {
         took.sort();
-        parts.insert(
-            name.to_string(),
-            serde_json::json!({
-                "p50_ms": crate::percentile(&took, 50.0),
-                "p99_ms": crate::percentile(&took, 99.0),
-            }),
-        );
+        serde_json::json!({
+            "p50_ms": crate::percentile(took, 50.0),
+            "p99_ms": crate::percentile(took, 99.0),
+        })
+    };
+    let mut parts = serde_json::Map::new();
+    for ((name, _, _), by_kind) in variants.iter().zip(timings) {
+        let mut all: Vec<Duration> = by_kind.values().flatten().copied().collect();
+        let mut figure = figures(&mut all);
+        let mut kinds: Vec<(&str, Vec<Duration>)> = by_kind.into_iter().collect();
+        kinds.sort();
+        for (kind, mut took) in kinds {
+            figure[kind] = figures(&mut took);
+        }
+        parts.insert(name.clone(), figure);
     }
     println!("{}", serde_json::Value::Object(parts));
     Ok(())
