@@ -30,9 +30,32 @@ pub struct Article {
 /// Feeds `text` without its whitespace to `hasher`, piece by piece: the
 /// same digest as hashing a whitespace-free copy, without making one.
 pub fn write_without_whitespace(hasher: &mut impl Hasher, text: &str) {
-    for piece in text.split(char::is_whitespace) {
-        hasher.write(piece.as_bytes());
+    let bytes = text.as_bytes();
+    let (mut piece, mut at) = (0, 0);
+    while at < bytes.len() {
+        let lead = bytes[at];
+        let width = match lead {
+            0x00..=0x7F => 1,
+            0x80..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        // Whitespace is rare, and starts with one of a few bytes: only
+        // there is the character decoded (ideographs never are).
+        if may_start_whitespace(lead) && text[at..].starts_with(char::is_whitespace) {
+            hasher.write(&bytes[piece..at]);
+            piece = at + width;
+        }
+        at += width;
     }
+    hasher.write(&bytes[piece..]);
+}
+
+/// True for every byte that starts a whitespace character in UTF-8: ASCII
+/// whitespace, and the lead bytes of U+0085 and U+00A0 (0xC2), U+1680
+/// (0xE1), U+2000–U+205F (0xE2) and U+3000 (0xE3).
+fn may_start_whitespace(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1..=0xE3)
 }
 
 fn hash_text(parts: &[&str]) -> u64 {
@@ -90,11 +113,12 @@ fn mix(mut x: u64) -> u64 {
 /// every copy), which keeps indexing fast.
 pub fn simhash(text: &str) -> u64 {
     let mut chars = text.chars().filter(|c| crate::analysis::is_term_char(*c));
-    let length = chars.clone().count();
+    // Only whether there are fewer than 3, or at least 512, matters.
+    let length = chars.clone().take(SAMPLED_FROM).count();
     if length < 3 {
         return 0;
     }
-    let sample = length >= 512;
+    let sample = length >= SAMPLED_FROM;
     let mut votes = BitVotes::new();
     let (Some(mut a), Some(mut b)) = (chars.next(), chars.next()) else {
         return 0;
@@ -108,6 +132,9 @@ pub fn simhash(text: &str) -> u64 {
     }
     votes.majority()
 }
+
+/// Texts of this many term characters or more vote with a quarter of their trigrams.
+const SAMPLED_FROM: usize = 512;
 
 /// Counts, for each of 64 bits, how many hashes set it. Eight counters share
 /// a `u64` (one a byte), so a hash is counted in eight additions instead of
@@ -207,6 +234,14 @@ mod tests {
         assert_ne!(a.cluster(), c.cluster());
     }
 
+    #[test]
+    fn only_the_listed_bytes_start_whitespace() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let first = c.encode_utf8(&mut [0u8; 4]).as_bytes()[0];
+            assert!(!c.is_whitespace() || may_start_whitespace(first), "{c:?}");
+        }
+    }
+
     /// Indexes hold clusters made as the hash of the body without its
     /// whitespace: the streamed hash must give the very same values.
     #[test]
@@ -216,6 +251,8 @@ mod tests {
             " 同一篇\u{3000}新闻。\n\n第二段 ",
             "a b\tc",
             "   x",
+            // Whitespace beyond ASCII, and punctuation sharing its lead bytes.
+            "“甲”\u{85}乙\u{a0}丙\u{1680}丁\u{2003}—\u{2028}…\u{202f}\u{205f}戊\u{3000}、。",
         ] {
             let article = Article {
                 id: "a".into(),
@@ -282,6 +319,15 @@ mod tests {
         for repeats in [10, 20, 60, 200] {
             let long: String = (0..repeats).map(|i| format!("{i}{sentence}")).collect();
             texts.push(long);
+        }
+        // Either side of the length from which trigrams are sampled.
+        let many: String = (0..40).map(|i| format!("{i}{sentence}")).collect();
+        let term_chars: Vec<char> = many
+            .chars()
+            .filter(|c| crate::analysis::is_term_char(*c))
+            .collect();
+        for length in [SAMPLED_FROM - 1, SAMPLED_FROM, SAMPLED_FROM + 1] {
+            texts.push(term_chars[..length].iter().collect());
         }
         let distinct: std::collections::HashSet<u64> = texts.iter().map(|t| simhash(t)).collect();
         assert!(distinct.len() >= 4, "{distinct:?}");

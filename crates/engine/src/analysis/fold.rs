@@ -4,6 +4,8 @@
 
 use std::sync::OnceLock;
 
+use super::numbers::is_numeral;
+
 /// Traditional to simplified, one character at a time (so offsets survive),
 /// for the ideographs of the Basic Multilingual Plane.
 fn simplified(c: char) -> char {
@@ -81,6 +83,10 @@ pub fn is_term_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
+    // The common ideographs, most characters of Chinese text, need no table.
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return true;
+    }
     match bmp_term_chars().get(c as usize / 64) {
         Some(word) => word >> (c as u32 % 64) & 1 == 1,
         None => is_term_char_by_rules(c),
@@ -109,6 +115,10 @@ fn is_term_char_by_rules(c: char) -> bool {
 
 /// True for CJK ideographs and other scripts written without spaces.
 pub fn is_cjk(c: char) -> bool {
+    // The common ideographs first: most characters of Chinese text.
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return true;
+    }
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF
         | 0x3040..=0x30FF | 0xAC00..=0xD7AF | 0x2E80..=0x2FDF)
@@ -122,29 +132,58 @@ pub(super) struct FoldedText {
     /// kept every character's length in bytes (nearly always), so that a
     /// byte offset in the folded text is the same offset in the original.
     original_offsets: Option<Vec<usize>>,
+    /// Where each run of numerals (`一`, `百`…) of the folded text starts:
+    /// character index and folded byte offset, found while folding so that
+    /// reading the numbers needs no pass of its own.
+    pub(super) numeral_runs: Vec<(usize, usize)>,
 }
 
 impl FoldedText {
     pub(super) fn new(original: &str) -> Self {
+        let folds = bmp_folds();
         let mut folded = String::with_capacity(original.len());
         let mut original_offsets: Option<Vec<usize>> = None;
-        for (byte, c) in original.char_indices() {
-            let f = fold_char(c);
-            if original_offsets.is_none() && f.len_utf8() != c.len_utf8() {
-                // Until here both texts had the same offsets.
-                original_offsets = Some(original[..byte].char_indices().map(|(i, _)| i).collect());
-            }
+        // Most characters fold to themselves: those are copied a run at a
+        // time, and only the others are encoded one by one.
+        let mut unchanged_from = 0;
+        let mut numeral_runs = Vec::new();
+        let mut in_run = false;
+        for (index, (byte, c)) in original.char_indices().enumerate() {
             if let Some(offsets) = &mut original_offsets {
                 offsets.push(byte);
             }
+            let f = match folds.get(c as usize) {
+                Some(&f) => f,
+                None => fold_char_by_rules(c),
+            };
+            let numeral = is_numeral(f);
+            if numeral && !in_run {
+                // The characters since `unchanged_from` are not copied yet.
+                numeral_runs.push((index, folded.len() + byte - unchanged_from));
+            }
+            in_run = numeral;
+            if f == c {
+                continue;
+            }
+            if original_offsets.is_none() && f.len_utf8() != c.len_utf8() {
+                // Until here both texts had the same offsets.
+                let mut offsets: Vec<usize> =
+                    original[..byte].char_indices().map(|(i, _)| i).collect();
+                offsets.push(byte);
+                original_offsets = Some(offsets);
+            }
+            folded.push_str(&original[unchanged_from..byte]);
             folded.push(f);
+            unchanged_from = byte + c.len_utf8();
         }
+        folded.push_str(&original[unchanged_from..]);
         if let Some(offsets) = &mut original_offsets {
             offsets.push(original.len());
         }
         FoldedText {
             folded,
             original_offsets,
+            numeral_runs,
         }
     }
 

@@ -18,7 +18,7 @@ const UNITS: &[char] = &[
 /// Units after which a lone digit (`三月`, `五日`) is still a number; before
 /// the others it is a word (`一个`, `两人`).
 const DATE_UNITS: &[char] = &['月', '日', '号'];
-const PERCENT: [char; 3] = ['百', '分', '之'];
+const PERCENT_WORDS: &str = "百分之";
 
 /// A numeral in folded text read as a number: its character and byte range
 /// (for a percentage, `百分之` included) and its Arabic digits.
@@ -57,8 +57,25 @@ fn place(c: char) -> Option<u64> {
     })
 }
 
-fn is_numeral(c: char) -> bool {
-    digit(c).is_some() || place(c).is_some()
+pub(super) fn is_numeral(c: char) -> bool {
+    // One test for every character of every text indexed: one `match`.
+    matches!(
+        c,
+        '〇' | '零'
+            | '一'
+            | '二'
+            | '两'
+            | '三'
+            | '四'
+            | '五'
+            | '六'
+            | '七'
+            | '八'
+            | '九'
+            | '十'
+            | '百'
+            | '千'
+    )
 }
 
 /// The value of a numeral read by place (`一百二十` = 120), or `None` when
@@ -97,25 +114,44 @@ fn by_digit(run: &[char]) -> Option<String> {
 
 /// Every numeral of folded text that is read as a number.
 pub fn numbers(folded: &str) -> Vec<NumberSpan> {
-    let chars: Vec<(usize, char)> = folded.char_indices().collect();
+    numbers_in_runs(folded, numeral_runs(folded))
+}
+
+/// Where each run of numerals of a text starts: its character index and
+/// byte offset.
+fn numeral_runs(text: &str) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut in_run = false;
+    for (index, (byte, c)) in text.char_indices().enumerate() {
+        let numeral = is_numeral(c);
+        if numeral && !in_run {
+            runs.push((index, byte));
+        }
+        in_run = numeral;
+    }
+    runs
+}
+
+/// The numbers of folded text, given where its runs of numerals start (as
+/// [`numeral_runs`] finds them): only the runs and the few characters
+/// around them are read.
+pub(super) fn numbers_in_runs(folded: &str, runs: Vec<(usize, usize)>) -> Vec<NumberSpan> {
     let mut found = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_numeral(chars[i].1) {
-            i += 1;
-            continue;
+    let mut run: Vec<char> = Vec::new();
+    for (start, start_byte) in runs {
+        run.clear();
+        let mut after = None;
+        let mut end_byte = folded.len();
+        for (offset, c) in folded[start_byte..].char_indices() {
+            if !is_numeral(c) {
+                (after, end_byte) = (Some(c), start_byte + offset);
+                break;
+            }
+            run.push(c);
         }
-        let start = i;
-        while i < chars.len() && is_numeral(chars[i].1) {
-            i += 1;
-        }
-        let run: Vec<char> = chars[start..i].iter().map(|&(_, c)| c).collect();
-        let after = chars.get(i).map(|&(_, c)| c);
-        let percent = start >= 3
-            && chars[start - 3..start]
-                .iter()
-                .map(|&(_, c)| c)
-                .eq(PERCENT.iter().copied());
+        let end = start + run.len();
+        // `百分之` is three characters of three bytes each.
+        let percent = start >= 3 && folded[..start_byte].ends_with(PERCENT_WORDS);
         let counted = after.is_some_and(|c| UNITS.contains(&c));
         if !percent && !counted {
             continue;
@@ -138,12 +174,16 @@ pub fn numbers(folded: &str) -> Vec<NumberSpan> {
         let Some(digits) = digits else {
             continue;
         };
-        let first = if percent { start - 3 } else { start };
+        let (first, first_byte) = if percent {
+            (start - 3, start_byte - PERCENT_WORDS.len())
+        } else {
+            (start, start_byte)
+        };
         found.push(NumberSpan {
             start_char: first,
-            end_char: i,
-            start_byte: chars[first].0,
-            end_byte: chars.get(i).map_or(folded.len(), |&(b, _)| b),
+            end_char: end,
+            start_byte: first_byte,
+            end_byte,
             digits,
             percent,
         });
@@ -181,6 +221,32 @@ mod tests {
 
     fn read(text: &str) -> Vec<String> {
         numbers(text).into_iter().map(|n| n.digits).collect()
+    }
+
+    #[test]
+    fn runs_found_while_folding_are_the_runs_of_the_folded_text() {
+        for text in [
+            "二〇二三年三月，百分之五",
+            "ＡＢＣ一百二十人，處理十萬元",
+            "１２三四五六七八九十百千两零",
+            "第１次，一",
+            "",
+            "abc",
+        ] {
+            let folded = super::super::fold::FoldedText::new(text);
+            assert_eq!(folded.numeral_runs, numeral_runs(&folded.folded), "{text}");
+        }
+    }
+
+    #[test]
+    fn numerals_are_the_digits_and_places() {
+        for c in (0..=0xFFFFu32).filter_map(char::from_u32) {
+            assert_eq!(
+                is_numeral(c),
+                digit(c).is_some() || place(c).is_some(),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]

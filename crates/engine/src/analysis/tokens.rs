@@ -1,9 +1,13 @@
 //! Tokens as spans of the folded text, replayed as tantivy token streams,
 //! and the character-level view (one token per ideograph, with positions).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use tantivy::tokenizer::{Token, TokenStream};
 
 use super::fold::{FoldedText, is_cjk, is_term_char};
+use super::numbers::{NumberSpan, numbers_in_runs};
 
 /// A token produced by the analysis, with offsets into the original text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +28,8 @@ pub fn char_tokens(text: &str) -> Vec<AnalyzedToken> {
 
 /// [`char_tokens`] as spans of the folded text (no string per character).
 pub(super) fn char_spans(text: &str) -> TokenSpans {
-    let text = FoldedText::new(text);
+    let prepared = prepared(text);
+    let text = &prepared.text;
     let mut spans = Vec::with_capacity(text.folded.len() / 3);
     // A run of letters or digits: (first char index, its folded byte offset).
     let mut run: Option<(usize, usize)> = None;
@@ -61,31 +66,60 @@ pub(super) fn char_spans(text: &str) -> TokenSpans {
         index += 1;
     }
     end_run(&mut spans, &mut run, index, text.folded.len());
-    with_numbers(text, spans)
+    with_numbers(&prepared, spans)
+}
+
+/// A text folded, with its numbers read: what both the word and the
+/// character view of a text start from.
+pub(super) struct Prepared {
+    original: String,
+    pub(super) text: FoldedText,
+    numbers: Vec<NumberSpan>,
+}
+
+/// The folded text and numbers of `original`, made once for both views:
+/// tantivy analyses the title and body of an article for words, then the
+/// same two texts again for characters, on one thread.
+pub(super) fn prepared(original: &str) -> Rc<Prepared> {
+    thread_local! {
+        /// The last two texts prepared on this thread, the latest first.
+        static RECENT: RefCell<[Option<Rc<Prepared>>; 2]> = const { RefCell::new([None, None]) };
+    }
+    RECENT.with_borrow_mut(|recent| {
+        if let Some(hit) = recent.iter().flatten().find(|p| p.original == original) {
+            return Rc::clone(hit);
+        }
+        let mut text = FoldedText::new(original);
+        let runs = std::mem::take(&mut text.numeral_runs);
+        let numbers = numbers_in_runs(&text.folded, runs);
+        let fresh = Rc::new(Prepared {
+            original: original.to_owned(),
+            text,
+            numbers,
+        });
+        recent.swap(0, 1);
+        recent[0] = Some(Rc::clone(&fresh));
+        fresh
+    })
 }
 
 /// The spans of a text with the Arabic form of each of its Chinese numbers
 /// added (see [`super::numbers`]): a term of its own, placed so that it ends
 /// where the numeral ends (so `120人` is a phrase in `一百二十人` too), with the
 /// numeral's offsets. Its term text is kept after the folded text.
-pub(super) fn with_numbers(text: FoldedText, mut spans: Vec<Span>) -> TokenSpans {
-    let numbers = super::numbers::numbers(&text.folded);
+pub(super) fn with_numbers(prepared: &Prepared, mut spans: Vec<Span>) -> TokenSpans {
+    let (text, numbers) = (&prepared.text, &prepared.numbers);
+    let mut folded = text.folded.clone();
     if numbers.is_empty() {
-        return TokenSpans {
-            folded: text.folded,
-            spans,
-        };
+        return TokenSpans { folded, spans };
     }
-    let mut extra = Vec::with_capacity(numbers.len());
-    let mut terms = String::new();
-    let base = text.folded.len();
-    for number in &numbers {
-        let from = base + terms.len();
-        terms.push_str(&number.digits);
+    for number in numbers {
+        let from = folded.len();
+        folded.push_str(&number.digits);
         let length = number.digits.chars().count();
-        extra.push(Span {
+        spans.push(Span {
             folded_from: from,
-            folded_to: base + terms.len(),
+            folded_to: folded.len(),
             position: number
                 .end_char
                 .saturating_sub(length)
@@ -94,11 +128,8 @@ pub(super) fn with_numbers(text: FoldedText, mut spans: Vec<Span>) -> TokenSpans
             offset_to: text.original_offset(number.end_char, number.end_byte),
         });
     }
-    spans.extend(extra);
     // Positions of one term must not go back: keep the stream in order.
     spans.sort_by_key(|span| span.position);
-    let mut folded = text.folded;
-    folded.push_str(&terms);
     TokenSpans { folded, spans }
 }
 
