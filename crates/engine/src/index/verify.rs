@@ -13,6 +13,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
+use tantivy::directory::error::OpenReadError;
 use tantivy::directory::{Advice, ManagedDirectory, MmapDirectory};
 
 use crate::error::EngineError;
@@ -79,6 +80,7 @@ pub fn damaged_files(index: &Index, dir: &Path) -> Result<Vec<PathBuf>, EngineEr
     let passed_before = load(dir);
     let mut passed = Record::new();
     let mut damaged = Vec::new();
+    let mut gone = Vec::new();
     let mut files: Vec<PathBuf> = index
         .load_metas()?
         .list_segment_files()
@@ -93,19 +95,27 @@ pub fn damaged_files(index: &Index, dir: &Path) -> Result<Vec<PathBuf>, EngineEr
             Some(stamp) if passed_before.get(&name) == Some(&stamp) => {
                 passed.insert(name, stamp);
             }
-            _ if directory
-                .validate_checksum(&file)
-                .map_err(tantivy::TantivyError::from)? =>
-            {
-                if let Some(stamp) = stamp {
-                    passed.insert(name, stamp);
+            _ => match directory.validate_checksum(&file) {
+                Ok(true) => {
+                    if let Some(stamp) = stamp {
+                        passed.insert(name, stamp);
+                    }
                 }
-            }
-            _ => damaged.push(file),
+                Ok(false) => damaged.push(file),
+                Err(OpenReadError::FileDoesNotExist(_)) => gone.push(file),
+                Err(other) => return Err(tantivy::TantivyError::from(other).into()),
+            },
         }
+    }
+    if !gone.is_empty() {
+        // A merge may have replaced the segment, and its files been removed,
+        // since the list was read: only a file the last commit names is missing.
+        let named_now = index.load_metas()?.list_segment_files();
+        damaged.extend(gone.into_iter().filter(|file| named_now.contains(file)));
     }
     if passed != passed_before {
         save(dir, &passed);
     }
+    damaged.sort();
     Ok(damaged)
 }
