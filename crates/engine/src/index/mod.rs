@@ -197,7 +197,14 @@ impl NewsIndex {
         }
     }
 
-    pub(crate) fn document(&self, article: &Article) -> TantivyDocument {
+    /// The document of an article whose content hash and cluster the
+    /// writer has already computed (each reads the whole text).
+    pub(crate) fn document(
+        &self,
+        article: &Article,
+        content_hash: u64,
+        cluster: u64,
+    ) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &article.id);
@@ -220,9 +227,9 @@ impl NewsIndex {
         if let Some(published) = article.published {
             doc.add_date(f.published, to_tantivy_date(published));
         }
-        doc.add_u64(f.cluster, article.cluster());
+        doc.add_u64(f.cluster, cluster);
         doc.add_u64(f.simhash, simhash(&article.body));
-        doc.add_u64(f.content_hash, article.content_hash());
+        doc.add_u64(f.content_hash, content_hash);
         if let Some(provenance) = &article.provenance {
             doc.add_text(f.provenance, provenance);
         }

@@ -111,8 +111,9 @@ impl ArticleWriter {
         if previous == Some(content_hash) {
             return Ok(Upsert::Unchanged);
         }
-        self.write(article, previous.is_some(), content_hash)?;
-        let is_new_cluster = self.known_clusters.insert(article.cluster());
+        let cluster = article.cluster();
+        self.write(article, previous.is_some(), content_hash, cluster)?;
+        let is_new_cluster = self.known_clusters.insert(cluster);
         Ok(match previous {
             Some(_) => Upsert::Updated,
             None => Upsert::Added {
@@ -124,7 +125,7 @@ impl ArticleWriter {
     /// Writes an article again whatever the index holds (re-analysis: its
     /// text is the same, its terms are not).
     pub fn replace(&mut self, article: &Article) -> Result<(), EngineError> {
-        self.write(article, true, article.content_hash())
+        self.write(article, true, article.content_hash(), article.cluster())
     }
 
     /// Adds the article's document, deleting the old version first when the
@@ -134,12 +135,13 @@ impl ArticleWriter {
         article: &Article,
         replacing: bool,
         content_hash: u64,
+        cluster: u64,
     ) -> Result<(), EngineError> {
         if replacing {
             let id = Term::from_field_text(self.index.fields.id, &article.id);
             self.writer.delete_term(id);
         }
-        let document = self.index.document(article);
+        let document = self.index.document(article, content_hash, cluster);
         self.writer
             .add_document(document)
             .map_err(|e| self.explain(e))?;
