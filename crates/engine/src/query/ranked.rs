@@ -234,3 +234,87 @@ impl Scorer for RankedScorer {
         score
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, TermQuery};
+    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
+    use tantivy::{DocAddress, Index, TantivyDocument};
+
+    use super::*;
+
+    /// Every matched document scores what the boolean of `must` matching
+    /// and `should` ranking parts gives it, and no other document matches.
+    #[test]
+    fn scores_are_those_of_the_boolean_query() {
+        let mut builder = Schema::builder();
+        let body = builder.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        for text in ["a b c", "a c", "b c a", "a", "c d", "a d d", "b c"] {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(body, text);
+            writer.add_document(doc).expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let term = |text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(body, text),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let phrase = || -> Box<dyn Query> {
+            Box::new(PhraseQuery::new(vec![
+                Term::from_field_text(body, "b"),
+                Term::from_field_text(body, "c"),
+            ]))
+        };
+        let ranked = RankedQuery {
+            matching: term("a"),
+            scored: vec![term("b"), phrase()],
+            held: vec![Held {
+                ways: vec![term("d"), term("c")],
+                score: 5.0,
+            }],
+        };
+        let either: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (Occur::Should, term("d")),
+            (Occur::Should, term("c")),
+        ]));
+        let boolean = BooleanQuery::new(vec![
+            (Occur::Must, term("a")),
+            (
+                Occur::Should,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, term("b")),
+                    (Occur::Should, phrase()),
+                    (Occur::Should, Box::new(ConstScoreQuery::new(either, 5.0))),
+                ])),
+            ),
+        ]);
+        let scores = |query: &dyn Query| {
+            let mut hits: Vec<(DocAddress, f32)> = searcher
+                .search(query, &TopDocs::with_limit(10).order_by_score())
+                .expect("search")
+                .into_iter()
+                .map(|(score, address)| (address, score))
+                .collect();
+            hits.sort_by_key(|(address, _)| *address);
+            hits
+        };
+        let (ours, theirs) = (scores(&ranked), scores(&boolean));
+        assert_eq!(ours.len(), 5, "the five documents holding a");
+        assert_eq!(ours.len(), theirs.len());
+        for ((ours, our_score), (theirs, their_score)) in ours.iter().zip(&theirs) {
+            assert_eq!(ours, theirs);
+            assert!(
+                (our_score - their_score).abs() < 1e-4,
+                "{our_score} vs {their_score}"
+            );
+        }
+    }
+}
