@@ -40,6 +40,17 @@ timed() {
   echo "$wall $(echo "$user + $sys" | bc) $rss $merge"
 }
 
+# Starts `search serve` on index $1; sets $server (its pid) and $started_ms
+# (launch to the first answer of /healthz).
+start_server() {
+  local started
+  started=$(date +%s.%N)
+  "$bin/search" serve --index "$1" --addr "127.0.0.1:$PORT" 2>/dev/null &
+  server=$!
+  until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.02; done
+  started_ms=$(echo "($(date +%s.%N) - $started) * 1000" | bc)
+}
+
 for size in "$@"; do
   archive="$OUT/$size.jsonl"
   [ -s "$archive" ] || "$bin/grow-archive" --articles "$size" --corpus "$SHARED/corpus" --out "$archive"
@@ -83,17 +94,9 @@ for size in "$@"; do
   # as after indexing (the writer checked what it wrote).
   "$bin/xunwen-bench" paths --shared "$SHARED" > "$OUT/paths.txt"
   rm -f "$xunwen/verified.json"
-  started=$(date +%s.%N)
-  "$bin/search" serve --index "$xunwen" --addr "127.0.0.1:$PORT" 2>/dev/null &
-  server=$!
-  until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.02; done
-  full_check_ms=$(echo "($(date +%s.%N) - $started) * 1000" | bc)
+  start_server "$xunwen"; full_check_ms=$started_ms
   kill "$server"; wait "$server" 2>/dev/null || true
-  started=$(date +%s.%N)
-  "$bin/search" serve --index "$xunwen" --addr "127.0.0.1:$PORT" 2>/dev/null &
-  server=$!
-  until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.02; done
-  startup_ms=$(echo "($(date +%s.%N) - $started) * 1000" | bc)
+  start_server "$xunwen"; startup_ms=$started_ms
   http="{}"
   for connections in 1 8; do
     threads=$(( connections < 2 ? 1 : 2 ))
