@@ -22,195 +22,30 @@ use crate::schema::Fields;
 
 /// Turns a plan into the query to run.
 pub fn compile(plan: &Plan, fields: &Fields) -> Box<dyn Query> {
-    Compiler { fields }.whole(plan)
-}
-
-/// A ranked search in two passes: where the query's words are ranked by
-/// more than their BM25 (proximity, held spans, common words), the words
-/// alone find and order the articles first, and the ranking parts are
-/// asked only about the best of them.
-pub struct Compiled {
-    /// The whole query: what it matches is what the search matches.
-    pub query: Box<dyn Query>,
-    pub passes: Option<TwoPasses>,
-}
-
-/// The query's score is `first`'s plus `parts`', on every article it
-/// matches; `first` matches those same articles. Made only for a text
-/// whose matching words are one union of terms with no minimum and no
-/// filter beside it: block-max WAND then skips what cannot reach the
-/// best, where any other first pass would score every match anyway.
-pub struct TwoPasses {
-    /// The query with its text's matching words alone (one union of terms
-    /// where it has no minimum, which tantivy's block-max WAND can prune).
-    pub first: Box<dyn Query>,
-    /// What the text's ranking parts add, on an article the query matches.
-    pub parts: Box<dyn Query>,
-}
-
-/// A text whose matching words reach fewer articles than this is scored
-/// whole in one pass: asking the ranking parts about each of a few
-/// thousand matches costs less than a second pass over them.
-pub const TWO_PASSES_FROM: u64 = 20_000;
-
-/// At most how many articles a text's matching words find: the sum of
-/// their document frequencies, over how many of them must match.
-fn reach(text: &TextPlan) -> u64 {
-    let held: u64 = text
-        .words
-        .iter()
-        .filter(|word| word.role == Role::Matches)
-        .map(|word| word.document_frequency)
-        .sum();
-    held / text.minimum_match.max(1) as u64
-}
-
-/// The query, and its two passes when it has ranking parts and its words
-/// reach many articles.
-pub fn compile_in_two_passes(plan: &Plan, fields: &Fields) -> Compiled {
-    compile_passes(plan, fields, TWO_PASSES_FROM)
-}
-
-/// Two passes for a ranked text whose words reach `from` articles or more.
-pub(crate) fn compile_passes(plan: &Plan, fields: &Fields, from: u64) -> Compiled {
+    if plan.is_empty() {
+        return Box::new(EmptyQuery);
+    }
     let compiler = Compiler { fields };
-    let query = compiler.whole(plan);
-    let passes = plan
-        .text
-        .as_ref()
-        .filter(|text| reach(text) >= from)
-        .map(|text| compiler.text_pieces(text))
-        // Only a union of terms gains: without pruning, the first pass
-        // scores every match anyway (measured at 5 M articles).
-        .filter(|pieces| pieces.is_ranked() && pieces.prunable())
-        .filter(|_| plan.required.is_empty() && plan.excluded.is_empty())
-        .map(|pieces| TwoPasses {
-            first: compiler.with_text(plan, Some(pieces.matching(true))),
-            parts: pieces.parts(plan.text_required),
-        });
-    Compiled { query, passes }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(text) = plan.text.as_ref().filter(|t| !t.is_empty()) {
+        let occur = if plan.text_required {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        clauses.push((occur, compiler.text(text)));
+    }
+    for condition in &plan.required {
+        clauses.push((Occur::Must, compiler.condition(condition)));
+    }
+    for condition in &plan.excluded {
+        clauses.push((Occur::MustNot, compiler.condition(condition)));
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 struct Compiler<'a> {
     fields: &'a Fields,
-}
-
-impl Compiler<'_> {
-    fn whole(&self, plan: &Plan) -> Box<dyn Query> {
-        let text = plan.text.as_ref().map(|text| self.text(text));
-        self.with_text(plan, text)
-    }
-
-    /// The plan's conditions, with `text` for its text.
-    fn with_text(&self, plan: &Plan, text: Option<Box<dyn Query>>) -> Box<dyn Query> {
-        if plan.is_empty() {
-            return Box::new(EmptyQuery);
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(text) = text.filter(|_| plan.text.as_ref().is_some_and(|t| !t.is_empty())) {
-            let occur = if plan.text_required {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
-            clauses.push((occur, text));
-        }
-        for condition in &plan.required {
-            clauses.push((Occur::Must, self.condition(condition)));
-        }
-        for condition in &plan.excluded {
-            clauses.push((Occur::MustNot, self.condition(condition)));
-        }
-        if let [(Occur::Must | Occur::Should, _)] = clauses.as_slice() {
-            // Alone, unwrapped: a boolean of one boolean would hide a union
-            // of terms from tantivy's pruning.
-            return clauses.pop().expect("one clause").1;
-        }
-        Box::new(BooleanQuery::new(clauses))
-    }
-}
-
-/// A text's queries before they are put together.
-struct TextPieces {
-    /// One entry per matching word (or widening pair), so that a minimum
-    /// counts words, not fields…
-    matching: Vec<Box<dyn Query>>,
-    /// …and every clause of those entries side by side.
-    flat_matching: Vec<Box<dyn Query>>,
-    minimum_match: usize,
-    /// Every matching clause is a term.
-    terms_only: bool,
-    /// Each adds its score where it matches.
-    ranking: Vec<Box<dyn Query>>,
-    held: Vec<Held>,
-}
-
-impl TextPieces {
-    /// A union of terms, which block-max WAND prunes.
-    fn prunable(&self) -> bool {
-        self.terms_only && (self.minimum_match <= 1 || self.matching.len() <= 1)
-    }
-
-    fn is_ranked(&self) -> bool {
-        let has_parts = !self.ranking.is_empty() || !self.held.is_empty();
-        !self.matching.is_empty() && has_parts
-    }
-
-    /// The matching words: an article must hold `minimum_match` of them.
-    /// `flat` makes a union of their clauses where any one will do (the
-    /// same sum of scores).
-    fn matching(&self, flat: bool) -> Box<dyn Query> {
-        let clone = |queries: &[Box<dyn Query>]| queries.iter().map(|q| q.box_clone()).collect();
-        if self.minimum_match > 1 && self.matching.len() > 1 {
-            let minimum = self.minimum_match.min(self.matching.len());
-            Box::new(BooleanQuery::union_with_minimum_required_clauses(
-                clone(&self.matching),
-                minimum,
-            ))
-        } else if flat {
-            any_of(clone(&self.flat_matching))
-        } else {
-            any_of(clone(&self.matching))
-        }
-    }
-
-    /// What the ranking parts add to an article the query matches: all of
-    /// it when the text is required (the article matched it), else only
-    /// where the matching words are.
-    fn parts(self, text_required: bool) -> Box<dyn Query> {
-        let matching: Box<dyn Query> = if text_required {
-            Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0))
-        } else {
-            unscored(self.matching(true))
-        };
-        Box::new(RankedQuery {
-            matching,
-            scored: self.ranking,
-            held: self.held,
-        })
-    }
-
-    fn whole(self) -> Box<dyn Query> {
-        if self.matching.is_empty() {
-            // The ranking parts are what matches.
-            let mut ranking = self.ranking;
-            ranking.extend(self.held.into_iter().map(|h| {
-                Box::new(ConstScoreQuery::new(any_of(h.ways), h.score)) as Box<dyn Query>
-            }));
-            return any_of(ranking);
-        }
-        let matching = self.matching(false);
-        if self.ranking.is_empty() && self.held.is_empty() {
-            return matching;
-        }
-        // Articles the matching words find get every score they had; those
-        // holding only ranking words are never visited.
-        Box::new(RankedQuery {
-            matching,
-            scored: self.ranking,
-            held: self.held,
-        })
-    }
 }
 
 fn term_query(field: Field, text: &str) -> Box<dyn Query> {
@@ -298,13 +133,11 @@ impl Compiler<'_> {
 
     /// Scored plain words: the matching part decides which articles match,
     /// the ranking part adds to their scores.
-    fn text_pieces(&self, text: &TextPlan) -> TextPieces {
+    fn text(&self, text: &TextPlan) -> Box<dyn Query> {
         let f = self.fields;
         // One entry per matching word (or widening pair), so that a
         // minimum counts words, not fields.
         let mut matching: Vec<Box<dyn Query>> = Vec::new();
-        let mut flat_matching: Vec<Box<dyn Query>> = Vec::new();
-        let mut terms_only = true;
         let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         for word in &text.words {
             let mut clauses: Vec<Box<dyn Query>> = Vec::new();
@@ -331,11 +164,7 @@ impl Compiler<'_> {
                 }
             }
             match word.role {
-                Role::Matches => {
-                    terms_only &= word.class != WordClass::Characters && word.synonyms.is_empty();
-                    flat_matching.extend(clauses.iter().map(|q| q.box_clone()));
-                    matching.push(any_of(clauses));
-                }
+                Role::Matches => matching.push(any_of(clauses)),
                 Role::Ranks => ranking.extend(clauses),
                 Role::Proximity => {}
             }
@@ -372,10 +201,7 @@ impl Compiler<'_> {
                     side_by_side(f.title, pair),
                     side_by_side(f.body, pair),
                 ]);
-                let widening: Box<dyn Query> = Box::new(ConstScoreQuery::new(either, 0.0));
-                terms_only = false;
-                flat_matching.push(widening.box_clone());
-                matching.push(widening);
+                matching.push(Box::new(ConstScoreQuery::new(either, 0.0)));
             }
         }
         let mut held: Vec<Held> = Vec::new();
@@ -404,18 +230,31 @@ impl Compiler<'_> {
                 );
             }
         }
-        TextPieces {
-            matching,
-            flat_matching,
-            minimum_match: text.minimum_match,
-            terms_only,
-            ranking,
-            held,
+        if matching.is_empty() {
+            // The ranking parts are what matches.
+            ranking.extend(held.into_iter().map(|h| {
+                Box::new(ConstScoreQuery::new(any_of(h.ways), h.score)) as Box<dyn Query>
+            }));
+            return any_of(ranking);
         }
-    }
-
-    fn text(&self, text: &TextPlan) -> Box<dyn Query> {
-        self.text_pieces(text).whole()
+        let matching = if text.minimum_match > 1 && matching.len() > 1 {
+            let minimum = text.minimum_match.min(matching.len());
+            Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                matching, minimum,
+            )) as Box<dyn Query>
+        } else {
+            any_of(matching)
+        };
+        if ranking.is_empty() && held.is_empty() {
+            return matching;
+        }
+        // Articles the matching words find get every score they had; those
+        // holding only ranking words are never visited.
+        Box::new(RankedQuery {
+            matching,
+            scored: ranking,
+            held,
+        })
     }
 
     fn condition(&self, condition: &Condition) -> Box<dyn Query> {

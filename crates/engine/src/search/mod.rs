@@ -37,7 +37,7 @@ use crate::analysis::Analysis;
 use crate::article::Article;
 use crate::error::EngineError;
 use crate::index::NewsIndex;
-use crate::query::compile::compile_in_two_passes;
+use crate::query::compile::compile;
 use crate::query::parse::parse;
 use crate::query::plan::Plan;
 use crate::query::planner::Planner;
@@ -171,7 +171,7 @@ impl Engine {
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
-        let query = compile_in_two_passes(&plan, self.index.fields());
+        let query = compile(&plan, self.index.fields());
         let wanted = request.offset() + request.size;
         // Collapsing needs a deeper window to fill a page with distinct stories.
         let window = if request.collapse {
@@ -182,7 +182,7 @@ impl Engine {
         let partial = Arc::new(AtomicBool::new(false));
         let collected = ranking::collect(
             &searcher,
-            &query,
+            query.as_ref(),
             request.sort,
             window,
             request.facets,
