@@ -174,8 +174,9 @@ pub fn reload(args: &Args) -> anyhow::Result<()> {
     engine.reload()?;
     let reload_ms = ms(started);
     let started = Instant::now();
+    // As a phrase: the marker's words alone are in many articles.
     let found = engine.search(&SearchRequest {
-        query: marker.clone(),
+        query: format!("\"{marker}\""),
         ..SearchRequest::default()
     })?;
     let search_after_reload_ms = ms(started);

@@ -18,9 +18,13 @@ use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 /// indexer's memory.
 pub const MAX_MERGE_BYTES: u64 = 384 << 20;
 
-/// Merges running at once: one would let small segments pile up behind a
-/// large merge; more would add their reading to the memory at once.
-pub const MERGE_THREADS: usize = 2;
+/// Merges running at once. A merge reads its segments through mmap, and
+/// those pages count in the indexer's memory until the merge ends, so each
+/// merge at once adds up to [`MAX_MERGE_BYTES`] to the peak (two put 5 M
+/// articles at 1,742 MiB). Merging is an eighth of the indexing work, so
+/// one thread keeps up; small segments wait behind a large merge and are
+/// merged after it.
+pub const MERGE_THREADS: usize = 1;
 
 /// The files of a segment that a merge reads.
 const READ_BY_A_MERGE: [SegmentComponent; 6] = [

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use tantivy::{IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
@@ -63,6 +64,7 @@ impl NewsIndex {
             reader,
             pending: HashMap::new(),
             known_clusters,
+            reloaded: Instant::now(),
             _lock: lock,
         })
     }
@@ -97,8 +99,15 @@ pub struct ArticleWriter {
     /// Articles written since the last commit: id -> content hash.
     pending: HashMap<String, u64>,
     known_clusters: HashSet<u64>,
+    /// When `reader` last reloaded.
+    reloaded: Instant,
     _lock: WriterLock,
 }
+
+/// How often the writer's reader follows merges between commits: a merged
+/// segment's files stay mapped, with every page the merge read, until the
+/// reader lets go of them.
+const FOLLOW_MERGES: Duration = Duration::from_secs(1);
 
 impl ArticleWriter {
     /// Adds or replaces an article.
@@ -153,7 +162,12 @@ impl ArticleWriter {
         explain_write_error(&self.index.path, error)
     }
 
-    fn committed_content_hash(&self, id: &str) -> Result<Option<u64>, EngineError> {
+    fn committed_content_hash(&mut self, id: &str) -> Result<Option<u64>, EngineError> {
+        if self.reloaded.elapsed() >= FOLLOW_MERGES {
+            // Merges change the segments, never what they hold.
+            self.reader.reload()?;
+            self.reloaded = Instant::now();
+        }
         let searcher = self.reader.searcher();
         if searcher.num_docs() == 0 {
             return Ok(None);
@@ -177,6 +191,7 @@ impl ArticleWriter {
             .commit()
             .map_err(|e| explain_write_error(&self.index.path, e))?;
         self.reader.reload()?;
+        self.reloaded = Instant::now();
         self.pending.clear();
         self.index.verify()
     }
