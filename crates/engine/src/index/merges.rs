@@ -21,7 +21,7 @@ pub const MAX_MERGE_BYTES: u64 = 384 << 20;
 /// Merges running at once. A merge reads its segments through mmap, and
 /// those pages count in the indexer's memory until the merge ends, so each
 /// merge at once adds up to [`MAX_MERGE_BYTES`] to the peak (two put 5 M
-/// articles at 1,742 MiB). Merging is an eighth of the indexing work, so
+/// articles at 1,742 MiB). Merging is about a tenth of the indexing work, so
 /// one thread keeps up; small segments wait behind a large merge and are
 /// merged after it.
 pub const MERGE_THREADS: usize = 1;
