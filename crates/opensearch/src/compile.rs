@@ -128,11 +128,17 @@ fn chars_phrase(field: &str, text: &str) -> Option<Value> {
     }
 }
 
-/// Two words side by side, as in the query.
-fn pair_phrase(field: &str, pair: &PlannedPair) -> Value {
+/// Two words as in the query, within `slop` (0: side by side).
+fn pair_phrase(field: &str, pair: &PlannedPair, slop: u32) -> Value {
     let text = pair_text(&pair.first, &pair.second, pair.first.chars().count());
-    json!({ "match_phrase": { field: { "query": text } } })
+    json!({ "match_phrase": { field: { "query": text, "slop": slop } } })
 }
+
+/// Distance phrases one query may hold. A cluster refuses a query of more
+/// than 1,024 terms in all (`indices.query.bool.max_clause_count`), and
+/// each phrase holds two; the words and spans keep the rest. Pairs past
+/// this (keywords of a dozen words and more) score as sloppy phrases.
+const DISTANCE_PHRASES: usize = 320;
 
 /// Share of the other distances' scores added to the best one's: stands in
 /// for BM25 counting an article's matches at several distances together.
@@ -144,8 +150,9 @@ const PAIR_TIE_BREAKER: f32 = 0.1;
 /// The proximity bonus of a pair: one exact phrase for each distance of the
 /// second word from where it would stand side by side, within the widest
 /// window, weighted by the windows holding that distance (the second word
-/// may come first). `None` when no window has weight.
-fn pair_windows(field: &str, pair: &PlannedPair) -> Option<Value> {
+/// may come first). `None` when no window has weight, or when the phrases
+/// would pass what is left of `budget` (which they then leave alone).
+fn pair_windows(field: &str, pair: &PlannedPair, budget: &mut usize) -> Option<Value> {
     let windows: Vec<_> = pair.windows.iter().filter(|w| w.weight > 0.0).collect();
     let widest = i64::from(windows.iter().map(|w| w.slop).max()?);
     let side_by_side = pair.first.chars().count() as i64;
@@ -167,6 +174,7 @@ fn pair_windows(field: &str, pair: &PlannedPair) -> Option<Value> {
         let phrase = json!({ "match_phrase": { field: { "query": text } } });
         phrases.push(boosted(phrase, weight));
     }
+    *budget = budget.checked_sub(phrases.len())?;
     Some(json!({ "dis_max": { "queries": phrases, "tie_breaker": PAIR_TIE_BREAKER } }))
 }
 
@@ -235,18 +243,34 @@ fn compile_text(text: &TextPlan) -> Value {
             coverage.weight,
         ));
     }
+    let mut budget = DISTANCE_PHRASES;
     for pair in &text.pairs {
-        ranking.extend(pair_windows(fields::BODY_WORDS, pair));
+        match pair_windows(fields::BODY_WORDS, pair, &mut budget) {
+            Some(distances) => ranking.push(distances),
+            // Lucene weighs a match d positions off as 1/(1+d): close to
+            // Xunwen's windows, not the same.
+            None => ranking.extend(
+                pair.windows
+                    .iter()
+                    .filter(|w| w.weight > 0.0)
+                    .map(|window| {
+                        boosted(
+                            pair_phrase(fields::BODY_WORDS, pair, window.slop),
+                            window.weight,
+                        )
+                    }),
+            ),
+        }
         if pair.title_weight > 0.0 {
             ranking.push(boosted(
-                pair_phrase(fields::TITLE_WORDS, pair),
+                pair_phrase(fields::TITLE_WORDS, pair, 0),
                 pair.title_weight,
             ));
         }
         if pair.widening {
             let either = any_of(vec![
-                pair_phrase(fields::TITLE_WORDS, pair),
-                pair_phrase(fields::BODY_WORDS, pair),
+                pair_phrase(fields::TITLE_WORDS, pair, 0),
+                pair_phrase(fields::BODY_WORDS, pair, 0),
             ]);
             matching.push(unscored(either));
         }
@@ -392,6 +416,74 @@ mod tests {
         let before = &distances[0]["match_phrase"]["body_words"];
         assert_eq!(before["query"], "冬奥 _ _ _ _ _ 北京");
         assert_eq!(ranking[1]["constant_score"]["boost"], 2.0);
+    }
+
+    /// Terms as the cluster counts them against its clause limit.
+    fn terms_in(query: &Value) -> usize {
+        match query {
+            Value::Object(map) => map
+                .iter()
+                .map(|(key, value)| match (key.as_str(), value) {
+                    ("term", _) => 1,
+                    ("match_phrase", Value::Object(fields)) => fields
+                        .values()
+                        .filter_map(|f| f["query"].as_str())
+                        .map(|text| text.split(' ').filter(|piece| *piece != "_").count())
+                        .sum(),
+                    _ => terms_in(value),
+                })
+                .sum(),
+            Value::Array(items) => items.iter().map(terms_in).sum(),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn many_pairs_fall_back_to_sloppy_phrases_within_the_clause_limit() {
+        let texts: Vec<String> = (0..30).map(|i| format!("词{i:02}")).collect();
+        let pair = |first: &String, second: &String| PlannedPair {
+            first: first.clone(),
+            second: second.clone(),
+            windows: vec![
+                Window {
+                    slop: 13,
+                    weight: 0.5,
+                },
+                Window {
+                    slop: 5,
+                    weight: 0.3,
+                },
+            ],
+            widening: false,
+            title_weight: 0.0,
+        };
+        let text = TextPlan {
+            synonyms: Vec::new(),
+            kind: xunwen_engine::query::plan::QueryKind::Keywords,
+            words: texts.iter().map(|t| word(t, Role::Matches)).collect(),
+            spans: Vec::new(),
+            pairs: texts.windows(2).map(|w| pair(&w[0], &w[1])).collect(),
+            coverage: None,
+            minimum_match: 1,
+            title_weight: 2.0,
+        };
+        let query = compile_text(&text);
+        let ranking = query["bool"]["should"][0]["bool"]["should"]
+            .as_array()
+            .unwrap();
+        let by_distance = ranking
+            .iter()
+            .filter(|q| q.get("dis_max").is_some())
+            .count();
+        let sloppy = ranking
+            .iter()
+            .filter(|q| q["match_phrase"]["body_words"]["slop"].as_u64().is_some())
+            .count();
+        // 3-character words: 27 distances but the first word's own
+        // position, 26 phrases a pair; 320 / 26 = 12 pairs.
+        assert_eq!(by_distance, 12);
+        assert_eq!(sloppy, 2 * (29 - 12));
+        assert!(terms_in(&query) <= 1024, "{} terms", terms_in(&query));
     }
 
     #[test]
