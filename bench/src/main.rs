@@ -44,6 +44,9 @@ pub(crate) struct Args {
     pub(crate) bare_index: Option<PathBuf>,
     /// `measure`: the command to run.
     pub(crate) rest: Vec<String>,
+    /// Relevance: rank in two passes from this reach (0: every ranked
+    /// query), to see what the first pass's window costs the ranking.
+    pub(crate) two_passes_from: Option<u64>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -55,6 +58,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut work = std::env::temp_dir().join("xunwen-bench");
     let mut weights = Vec::new();
     let (mut input, mut index, mut bare_index, mut rest) = (None, None, None, Vec::new());
+    let mut two_passes_from = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--input" => input = Some(PathBuf::from(args.next().context("--input FILE")?)),
@@ -66,6 +70,9 @@ fn parse_args() -> anyhow::Result<Args> {
             "--shared" => shared = PathBuf::from(args.next().context("--shared DIR")?),
             "--work" => work = PathBuf::from(args.next().context("--work DIR")?),
             "--weights" => weights.push(args.next().context("--weights name=value,...")?),
+            "--two-passes-from" => {
+                two_passes_from = Some(args.next().context("--two-passes-from N")?.parse()?)
+            }
             other => bail!("unknown argument `{other}`"),
         }
     }
@@ -78,6 +85,7 @@ fn parse_args() -> anyhow::Result<Args> {
         index,
         bare_index,
         rest,
+        two_passes_from,
     })
 }
 
@@ -86,7 +94,7 @@ fn main() -> anyhow::Result<()> {
     match args.command.as_str() {
         "index" => index_benchmark(&args),
         "query" => query_benchmark(&args),
-        "relevance" => relevance::relevance(&args.shared, &args.work, &args.weights),
+        "relevance" => relevance::relevance(&args),
         "suggest" => suggest::suggest_benchmark(&args.shared, &args.work),
         // The query set as URL paths, for the load benchmark (bench/load.sh).
         "paths" => {

@@ -3,7 +3,7 @@
 //! LeCaRD's long passages each over its own pool of candidates.
 //!
 //! ```text
-//! cargo run --release -p xunwen-bench -- relevance [--work DIR] [--weights proximity=0.5,near=0.3]...
+//! cargo run --release -p xunwen-bench -- relevance [--work DIR] [--weights proximity=0.5,near=0.3]... [--two-passes-from N]
 //! ```
 //!
 //! The indexes are built in the work directory the first time, by `search
@@ -151,7 +151,8 @@ pub(crate) fn weights_from(spec: &str) -> anyhow::Result<Weights> {
     Ok(w)
 }
 
-pub fn relevance(shared: &Path, work: &Path, specs: &[String]) -> anyhow::Result<()> {
+pub fn relevance(args: &crate::Args) -> anyhow::Result<()> {
+    let (shared, work, specs) = (args.shared.as_path(), args.work.as_path(), &args.weights);
     std::fs::create_dir_all(work)?;
     let crud_index = work.join("crud-index");
     ensure_index(&crud_index, &shared.join("corpus/crud/news.jsonl.gz"))?;
@@ -168,6 +169,10 @@ pub fn relevance(shared: &Path, work: &Path, specs: &[String]) -> anyhow::Result
     let mut crud = Engine::open(&crud_index, Analysis::default_shared())?;
     let mut lecard = Engine::open(&lecard_index, Analysis::default_shared())?;
     lecard.limits.max_page_size = 1000;
+    if let Some(from) = args.two_passes_from {
+        crud.two_passes_from = from;
+        lecard.two_passes_from = from;
+    }
     let specs: Vec<String> = if specs.is_empty() {
         vec![String::new()]
     } else {

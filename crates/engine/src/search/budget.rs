@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::Weight;
-use tantivy::{SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
 /// Runs an inner collector, but stops feeding it once the deadline passes and
 /// raises the `partial` flag: an expensive query answers in time, flagged.
@@ -59,11 +59,13 @@ impl<C: Collector> Collector for Budgeted<C> {
         }
         let mut scorer = weight.scorer(segment, 1.0)?;
         let alive = segment.alive_bitset();
+        // Counting needs no score, and a score costs (every term's BM25).
+        let scoring = self.inner.requires_scoring();
         let mut since_check = 0u32;
         let mut doc = scorer.doc();
         while doc != TERMINATED {
             if alive.is_none_or(|bits| bits.is_alive(doc)) {
-                child.collect(doc, scorer.score());
+                child.collect(doc, if scoring { scorer.score() } else { 0.0 });
             }
             since_check += 1;
             if since_check == DOCS_BETWEEN_CLOCK_CHECKS {
@@ -76,5 +78,120 @@ impl<C: Collector> Collector for Budgeted<C> {
             doc = scorer.advance();
         }
         Ok(child.harvest())
+    }
+}
+
+/// The `limit` best-scored documents, found by the query's own pruning
+/// (block-max WAND for a union of terms: lists whose best cannot reach the
+/// `limit`-th score are skipped, not scored), within the time budget.
+pub struct BestByScore {
+    pub limit: usize,
+    pub deadline: Instant,
+    pub partial: Arc<AtomicBool>,
+}
+
+/// Documents in score order, best first; ties to the lower address.
+fn best_first(a: &(Score, DocAddress), b: &(Score, DocAddress)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+}
+
+/// A segment's best documents so far (kept whole up to twice the limit,
+/// then cut back to it: cheaper than a heap; the threshold rises at each
+/// cut).
+pub struct BestInSegment {
+    segment: SegmentOrdinal,
+    limit: usize,
+    kept: Vec<(Score, DocAddress)>,
+    threshold: Score,
+}
+
+impl BestInSegment {
+    /// Keeps the document if it may be among the best; returns the score a
+    /// document must now beat.
+    fn offer(&mut self, doc: DocId, score: Score) -> Score {
+        if score > self.threshold {
+            self.kept.push((score, DocAddress::new(self.segment, doc)));
+            if self.kept.len() >= self.limit * 2 {
+                self.kept.sort_unstable_by(best_first);
+                self.kept.truncate(self.limit);
+                self.threshold = self.kept[self.limit - 1].0;
+            }
+        }
+        self.threshold
+    }
+}
+
+impl SegmentCollector for BestInSegment {
+    type Fruit = Vec<(Score, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.offer(doc, score);
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        self.kept.sort_unstable_by(best_first);
+        self.kept.truncate(self.limit);
+        self.kept
+    }
+}
+
+impl Collector for BestByScore {
+    type Fruit = Vec<(Score, DocAddress)>;
+    type Child = BestInSegment;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        _reader: &SegmentReader,
+    ) -> tantivy::Result<BestInSegment> {
+        Ok(BestInSegment {
+            segment,
+            limit: self.limit.max(1),
+            kept: Vec::new(),
+            threshold: Score::MIN,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<(Score, DocAddress)> = fruits.into_iter().flatten().collect();
+        all.sort_unstable_by(best_first);
+        all.truncate(self.limit);
+        Ok(all)
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        ordinal: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut best = self.for_segment(ordinal, segment)?;
+        if Instant::now() >= self.deadline {
+            self.partial.store(true, Ordering::Relaxed);
+        }
+        if self.partial.load(Ordering::Relaxed) {
+            return Ok(best.harvest());
+        }
+        let alive = segment.alive_bitset();
+        let mut offered = 0u32;
+        weight.for_each_pruning(Score::MIN, segment, &mut |doc, score| {
+            offered += 1;
+            if offered.is_multiple_of(DOCS_BETWEEN_CLOCK_CHECKS / 8)
+                && Instant::now() >= self.deadline
+            {
+                self.partial.store(true, Ordering::Relaxed);
+                // Nothing can beat this: the search ends here.
+                return Score::MAX;
+            }
+            if alive.is_some_and(|bits| bits.is_deleted(doc)) {
+                return best.threshold;
+            }
+            best.offer(doc, score)
+        })?;
+        Ok(best.harvest())
     }
 }

@@ -37,7 +37,7 @@ use crate::analysis::Analysis;
 use crate::article::Article;
 use crate::error::EngineError;
 use crate::index::NewsIndex;
-use crate::query::compile::compile;
+use crate::query::compile::compile_in_two_passes;
 use crate::query::parse::parse;
 use crate::query::plan::Plan;
 use crate::query::planner::Planner;
@@ -54,6 +54,9 @@ pub struct Engine {
     analysis: Analysis,
     pub limits: Limits,
     pub weights: Weights,
+    /// A ranked text whose matching words reach this many articles is
+    /// ranked in two passes ([`crate::query::compile::TwoPasses`]).
+    pub two_passes_from: u64,
     pub(crate) suggestions: Arc<crate::suggest::SuggestState>,
     synonyms: Option<Arc<SynonymFile>>,
     /// The stored dictionary the engine was opened with, when it follows it.
@@ -81,6 +84,7 @@ impl Engine {
             analysis,
             limits: Limits::default(),
             weights: Weights::default(),
+            two_passes_from: crate::query::compile::TWO_PASSES_FROM,
             suggestions: Arc::default(),
             synonyms: None,
             dictionary: None,
@@ -171,7 +175,7 @@ impl Engine {
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
-        let query = compile(&plan, self.index.fields());
+        let query = compile_in_two_passes(&plan, self.index.fields(), self.two_passes_from);
         let wanted = request.offset() + request.size;
         // Collapsing needs a deeper window to fill a page with distinct stories.
         let window = if request.collapse {
@@ -182,7 +186,7 @@ impl Engine {
         let partial = Arc::new(AtomicBool::new(false));
         let collected = ranking::collect(
             &searcher,
-            query.as_ref(),
+            &query,
             request.sort,
             window,
             request.facets,

@@ -19,7 +19,7 @@ use super::response::Hit;
 use super::{Engine, hit_of};
 use crate::article::{Article, simhash, simhash_distance};
 use crate::error::EngineError;
-use crate::query::compile::compile;
+use crate::query::compile::compile_in_two_passes;
 use crate::query::plan::{Condition, Plan};
 use crate::query::planner::Planner;
 use crate::query::stats::IndexStatistics;
@@ -119,12 +119,12 @@ impl Engine {
             fields: self.index().fields(),
         };
         let plan = related_plan(&self.planner(&statistics, None), article);
-        let query = compile(&plan, self.index().fields());
+        let query = compile_in_two_passes(&plan, self.index().fields(), self.two_passes_from);
         let deadline = std::time::Instant::now() + self.limits.time_budget;
         let partial = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let collected = collect(
             searcher,
-            query.as_ref(),
+            &query,
             Sort::Relevance,
             window,
             false,

@@ -211,3 +211,69 @@ fn related_articles_share_the_subject_but_are_not_the_article_or_its_reprints() 
         Err(EngineError::NotFound(_))
     ));
 }
+
+/// The first pass ranks by the matching words alone and the ranking parts
+/// are added to its best: with room for every match, the two passes find
+/// the articles the whole query finds, with the same scores.
+#[test]
+fn two_passes_score_every_match_as_the_whole_query_does() {
+    use crate::query::compile::{Compiled, compile_in_two_passes};
+    let (_dir, engine) = engine();
+    let searcher = engine.searcher();
+    // Some twenty words, so an article must hold three.
+    let passage = "受持续强降雨影响，长江中下游水位上涨，各地全力防汛救灾，转移受灾群众。\
+                   湖北省举行防汛应急演习，检验抢险队伍的反应速度，四川也派出了队伍。"
+        .repeat(2);
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    // Filters and a passage's minimum leave nothing to prune: one pass.
+    for query in ["防汛 source:新华社", "防汛 -地震 应急", passage.as_str()] {
+        let plan = engine.plan(&searcher, query, &Filters::default(), Sort::Relevance);
+        let compiled = compile_in_two_passes(&plan, engine.index().fields(), 0);
+        assert!(compiled.passes.is_none(), "{query}: one pass");
+    }
+    for query in [
+        "防汛 演习",
+        "湖北防汛抢险队伍在哪里集结？",
+        "长江 水位 上涨",
+    ] {
+        let plan = engine.plan(&searcher, query, &Filters::default(), Sort::Relevance);
+        let two = compile_in_two_passes(&plan, engine.index().fields(), 0);
+        assert!(two.passes.is_some(), "{query}: ranked in two passes");
+        let one = Compiled {
+            query: two.query.box_clone(),
+            passes: None,
+        };
+        let run = |compiled: &Compiled| {
+            let partial = Arc::new(AtomicBool::new(false));
+            let collected = ranking::collect(
+                &searcher,
+                compiled,
+                Sort::Relevance,
+                100,
+                true,
+                deadline,
+                &partial,
+            )
+            .expect("collect");
+            let hits: Vec<(tantivy::DocAddress, f32)> = collected
+                .candidates
+                .iter()
+                .map(|c| (c.address, c.score.expect("scored")))
+                .collect();
+            (hits, collected.total, collected.facets)
+        };
+        let ((one_hits, one_total, one_facets), (two_hits, two_total, two_facets)) =
+            (run(&one), run(&two));
+        assert!(!one_hits.is_empty(), "{query}: finds articles");
+        assert_eq!(one_total, two_total, "{query}: totals");
+        assert_eq!(one_facets, two_facets, "{query}: facets");
+        assert_eq!(one_hits.len(), two_hits.len(), "{query}: hits");
+        for ((a, a_score), (b, b_score)) in one_hits.iter().zip(&two_hits) {
+            assert_eq!(a, b, "{query}: order");
+            assert!(
+                (a_score - b_score).abs() < 1e-3,
+                "{query}: {a_score} vs {b_score}"
+            );
+        }
+    }
+}
