@@ -11,6 +11,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
+use super::at_least::AtLeastQuery;
 use super::plan::{
     Condition, KeywordField, Plan, PlannedPair, Role, SpanScore, TextFields, TextPlan, WordClass,
 };
@@ -103,7 +104,7 @@ pub fn compile_in_two_passes(plan: &Plan, fields: &Fields, from: u64) -> Compile
         .filter(|pieces| pieces.is_ranked() && pieces.terms_only && !pieces.has_minimum())
         .filter(|_| plan.text_required && plan.required.is_empty() && plan.excluded.is_empty())
         .map(|pieces| TwoPasses {
-            first: any_of(pieces.flat_matching.iter().map(|q| q.box_clone()).collect()),
+            first: any_of(pieces.flat_matching()),
             parts: pieces.parts(),
         });
     Compiled { query, passes }
@@ -115,11 +116,9 @@ struct Compiler<'a> {
 
 /// A text's queries before they are put together.
 struct TextPieces {
-    /// One entry per matching word (or widening pair), so that a minimum
-    /// counts words, not fields…
-    matching: Vec<Box<dyn Query>>,
-    /// …and every clause of those entries side by side.
-    flat_matching: Vec<Box<dyn Query>>,
+    /// One entry per matching word (or widening pair), its clauses, so
+    /// that a minimum counts words, not fields.
+    matching: Vec<Vec<Box<dyn Query>>>,
     minimum_match: usize,
     /// Every matching clause is a term.
     terms_only: bool,
@@ -140,16 +139,27 @@ impl TextPieces {
 
     /// The matching words: an article must hold `minimum_match` of them.
     fn matching(&self) -> Box<dyn Query> {
-        let clone = |queries: &[Box<dyn Query>]| queries.iter().map(|q| q.box_clone()).collect();
         if self.has_minimum() {
-            let minimum = self.minimum_match.min(self.matching.len());
-            Box::new(BooleanQuery::union_with_minimum_required_clauses(
-                clone(&self.matching),
-                minimum,
-            ))
+            Box::new(AtLeastQuery {
+                words: self.matching.iter().map(|clauses| clone(clauses)).collect(),
+                minimum: self.minimum_match.min(self.matching.len()),
+            })
         } else {
-            any_of(clone(&self.matching))
+            any_of(
+                self.matching
+                    .iter()
+                    .map(|clauses| any_of(clone(clauses)))
+                    .collect(),
+            )
         }
+    }
+
+    /// Every clause of the matching words side by side.
+    fn flat_matching(&self) -> Vec<Box<dyn Query>> {
+        self.matching
+            .iter()
+            .flat_map(|clauses| clone(clauses))
+            .collect()
     }
 
     /// What the ranking parts add to an article of the first pass, which
@@ -202,6 +212,10 @@ fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
 
 fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(query, 0.0))
+}
+
+fn clone(queries: &[Box<dyn Query>]) -> Vec<Box<dyn Query>> {
+    queries.iter().map(|q| q.box_clone()).collect()
 }
 
 fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
@@ -274,8 +288,7 @@ impl Compiler<'_> {
         let f = self.fields;
         // One entry per matching word (or widening pair), so that a
         // minimum counts words, not fields.
-        let mut matching: Vec<Box<dyn Query>> = Vec::new();
-        let mut flat_matching: Vec<Box<dyn Query>> = Vec::new();
+        let mut matching: Vec<Vec<Box<dyn Query>>> = Vec::new();
         let mut terms_only = true;
         let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         for word in &text.words {
@@ -305,8 +318,7 @@ impl Compiler<'_> {
             match word.role {
                 Role::Matches => {
                     terms_only &= word.class != WordClass::Characters && word.synonyms.is_empty();
-                    flat_matching.extend(clauses.iter().map(|q| q.box_clone()));
-                    matching.push(any_of(clauses));
+                    matching.push(clauses);
                 }
                 Role::Ranks => ranking.extend(clauses),
                 Role::Proximity => {}
@@ -346,8 +358,7 @@ impl Compiler<'_> {
                 ]);
                 let widening: Box<dyn Query> = Box::new(ConstScoreQuery::new(either, 0.0));
                 terms_only = false;
-                flat_matching.push(widening.box_clone());
-                matching.push(widening);
+                matching.push(vec![widening]);
             }
         }
         let mut held: Vec<Held> = Vec::new();
@@ -378,7 +389,6 @@ impl Compiler<'_> {
         }
         TextPieces {
             matching,
-            flat_matching,
             minimum_match: text.minimum_match,
             terms_only,
             ranking,

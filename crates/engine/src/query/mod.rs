@@ -4,6 +4,7 @@
 //! query text -> parse -> ParsedQuery -> planner (+ term statistics) -> Plan -> compile -> tantivy Query
 //! ```
 
+pub mod at_least;
 pub mod compile;
 pub mod parse;
 pub mod plan;

@@ -107,10 +107,7 @@ struct RankedWeight {
 
 impl Weight for RankedWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let part = |scorer: Box<dyn Scorer>| Part {
-            next_possible: scorer.doc(),
-            scorer,
-        };
+        let part = Part::new;
         let scored = self
             .scored
             .iter()
@@ -159,14 +156,21 @@ impl Weight for RankedWeight {
 
 /// A ranking part's scorer, and the first document it may still match: it
 /// is only asked about documents from there on, each once, in order.
-struct Part {
-    scorer: Box<dyn Scorer>,
+pub(super) struct Part {
+    pub(super) scorer: Box<dyn Scorer>,
     next_possible: DocId,
 }
 
 impl Part {
+    pub(super) fn new(scorer: Box<dyn Scorer>) -> Part {
+        Part {
+            next_possible: scorer.doc(),
+            scorer,
+        }
+    }
+
     /// Whether it matches `doc` (left valid on it when it does).
-    fn matches(&mut self, doc: DocId) -> bool {
+    pub(super) fn matches(&mut self, doc: DocId) -> bool {
         if doc < self.next_possible {
             return false;
         }
