@@ -6,7 +6,7 @@
 //! so only those are walked, and the `minimum − 1` commonest (over half
 //! of a passage's postings at 1 M articles) are only asked, rarest first,
 //! about the articles the walk finds, until they can no longer reach the
-//! minimum. Scores are summed only for the articles that match.
+//! minimum. The walk counts a window of articles at a time (see `WINDOW`).
 
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
@@ -286,9 +286,9 @@ impl DocSet for AtLeastScorer {
         if target < end {
             return self.find_from((target - self.start) as usize);
         }
-        // Past the window: drop what it still holds, and start the next
-        // one at the target.
-        while self.take_pending(WINDOW as usize).is_some() {}
+        // Past the window: drop what it still holds (none of it is at or
+        // after offset WINDOW), and start the next one at the target.
+        let _ = self.take_pending(WINDOW as usize);
         for clause in self.walked.iter_mut().flatten() {
             if clause.doc() < target {
                 clause.seek(target);

@@ -107,11 +107,10 @@ struct RankedWeight {
 
 impl Weight for RankedWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let part = Part::new;
         let scored = self
             .scored
             .iter()
-            .map(|w| w.scorer(reader, boost).map(part))
+            .map(|w| w.scorer(reader, boost).map(Part::new))
             .collect::<tantivy::Result<_>>()?;
         let held = self
             .held
@@ -119,7 +118,7 @@ impl Weight for RankedWeight {
             .map(|(ways, score)| {
                 let ways = ways
                     .iter()
-                    .map(|w| w.scorer(reader, 1.0).map(part))
+                    .map(|w| w.scorer(reader, 1.0).map(Part::new))
                     .collect::<tantivy::Result<_>>()?;
                 Ok((ways, score * boost))
             })
