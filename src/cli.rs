@@ -146,6 +146,9 @@ pub enum Command {
         /// Show every reprint of a story instead of one hit per story.
         #[arg(long)]
         no_collapse: bool,
+        /// Count every match, however many (past 10,000 the total and facets are otherwise estimated from a sample).
+        #[arg(long)]
+        exact_total: bool,
         /// Print the JSON document the server returns.
         #[arg(long)]
         json: bool,
@@ -329,6 +332,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             category,
             sort,
             no_collapse,
+            exact_total,
             json,
             explain,
             id,
@@ -371,6 +375,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 sort,
                 collapse: !no_collapse,
+                exact_total,
                 ..SearchRequest::default()
             };
             run_query(engine.as_ref(), &request, json)

@@ -231,6 +231,10 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
     let mut one_pass = engine.clone();
     one_pass.two_passes_from = u64::MAX;
     variants.push(("full_one_pass".into(), one_pass, full.clone()));
+    // Every match counted one by one: what the sampled total and facets save.
+    let mut exact_counts = engine.clone();
+    exact_counts.counted_exactly = u64::MAX;
+    variants.push(("full_exact_counts".into(), exact_counts, full.clone()));
     // `--weights name=value,…`: the full search ranked with other weights,
     // to see what a part of the score costs.
     for spec in &args.weights {

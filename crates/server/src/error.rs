@@ -48,6 +48,7 @@ error_codes! {
     DatesReversed => BAD_REQUEST, "dates_reversed";
     InvalidSort => BAD_REQUEST, "invalid_sort";
     InvalidCollapse => BAD_REQUEST, "invalid_collapse";
+    InvalidExactTotal => BAD_REQUEST, "invalid_exact_total";
     /// The query string cannot be read (not UTF-8, not key=value pairs).
     InvalidParameters => BAD_REQUEST, "invalid_parameters";
     QueryTooLong => BAD_REQUEST, "query_too_long";

@@ -68,6 +68,8 @@ pub struct SearchJson<'a> {
     pub size: usize,
     pub sort: Sort,
     pub total: usize,
+    /// False when `total` and the facet counts are estimates from a sample.
+    pub total_exact: bool,
     pub took_ms: f64,
     pub partial: bool,
     pub ignored: &'a [String],
@@ -84,6 +86,7 @@ impl<'a> From<&'a SearchResponse> for SearchJson<'a> {
             size: response.size,
             sort: response.sort,
             total: response.total,
+            total_exact: response.total_exact,
             took_ms: response.took_ms,
             partial: response.partial,
             ignored: &response.ignored,

@@ -25,6 +25,7 @@ pub struct SearchParams {
     pub category: Option<String>,
     pub sort: Option<String>,
     pub collapse: Option<String>,
+    pub exact_total: Option<String>,
 }
 
 /// A JSON number read as the text it would be in a URL.
@@ -72,6 +73,24 @@ fn whole_number(
     text.parse().map_err(|_| refused())
 }
 
+/// A yes-or-no parameter.
+fn flag(
+    name: &str,
+    value: &Option<String>,
+    default: bool,
+    code: ErrorCode,
+) -> Result<bool, ApiError> {
+    match given(value) {
+        None => Ok(default),
+        Some("true") | Some("1") | Some("on") => Ok(true),
+        Some("false") | Some("0") | Some("off") => Ok(false),
+        Some(other) => Err(ApiError::new(
+            code,
+            format!("`{name}` must be true or false, not `{other}`"),
+        )),
+    }
+}
+
 fn date(
     name: &str,
     value: &Option<String>,
@@ -93,16 +112,18 @@ impl TryFrom<&SearchParams> for SearchRequest {
 
     fn try_from(params: &SearchParams) -> Result<SearchRequest, ApiError> {
         let defaults = SearchRequest::default();
-        let collapse = match given(&params.collapse) {
-            None | Some("true") | Some("1") | Some("on") => true,
-            Some("false") | Some("0") | Some("off") => false,
-            Some(other) => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidCollapse,
-                    format!("`collapse` must be true or false, not `{other}`"),
-                ));
-            }
-        };
+        let collapse = flag(
+            "collapse",
+            &params.collapse,
+            defaults.collapse,
+            ErrorCode::InvalidCollapse,
+        )?;
+        let exact_total = flag(
+            "exact_total",
+            &params.exact_total,
+            defaults.exact_total,
+            ErrorCode::InvalidExactTotal,
+        )?;
         let sort = match given(&params.sort) {
             None => Sort::default(),
             Some(text) => text
@@ -122,6 +143,7 @@ impl TryFrom<&SearchParams> for SearchRequest {
             },
             sort,
             collapse,
+            exact_total,
             ..defaults
         })
     }
@@ -145,6 +167,7 @@ mod tests {
             (vec![("from", "yesterday")], ErrorCode::InvalidDate),
             (vec![("sort", "sideways")], ErrorCode::InvalidSort),
             (vec![("collapse", "maybe")], ErrorCode::InvalidCollapse),
+            (vec![("exact_total", "yes")], ErrorCode::InvalidExactTotal),
         ] {
             assert_eq!(request(&pairs).unwrap_err().code, code, "{pairs:?}");
         }
@@ -163,5 +186,14 @@ mod tests {
         assert_eq!(to.to_rfc3339(), "2023-06-30T23:59:59+08:00");
         assert_eq!(request.filters.source, None);
         assert_eq!(request.sort, Sort::Newest);
+    }
+
+    #[test]
+    fn flags_read_true_and_false_and_default_when_absent() {
+        let asked =
+            request(&[("q", "防汛"), ("exact_total", "true"), ("collapse", "0")]).expect("request");
+        assert!(asked.exact_total && !asked.collapse);
+        let absent = request(&[("q", "防汛")]).expect("request");
+        assert!(!absent.exact_total && absent.collapse);
     }
 }

@@ -45,10 +45,9 @@ pub fn compile(plan: &Plan, fields: &Fields) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// A ranked search in two passes: where the query's words are ranked by
-/// more than their BM25 (proximity, held spans, common words), the words
-/// alone find and order the articles first, and the ranking parts are
-/// asked only about the best of them.
+/// A search in two passes: the words alone find and order the articles
+/// first, and the ranking parts (proximity, held spans, common words), if
+/// the query has any, are asked only about the best of them.
 pub struct Compiled {
     /// The whole query: what it matches is what the search matches.
     pub query: Box<dyn Query>,
@@ -86,8 +85,9 @@ fn reach(text: &TextPlan) -> u64 {
     held / text.minimum_match.max(1) as u64
 }
 
-/// The query, and its two passes when it has ranking parts and its words
-/// reach `from` articles or more.
+/// The query, and its two passes when its matching words are one union of
+/// terms reaching `from` articles or more (the ranking parts, if any, then
+/// score the first pass's best).
 pub fn compile_in_two_passes(plan: &Plan, fields: &Fields, from: u64) -> Compiled {
     let compiler = Compiler { fields };
     let query = compile(plan, fields);
@@ -101,7 +101,7 @@ pub fn compile_in_two_passes(plan: &Plan, fields: &Fields, from: u64) -> Compile
         // passage's minimum of words is no union, and block-max WAND over
         // the union of its hundred-odd words measured 3× slower than one
         // pass (0.12 M articles).
-        .filter(|pieces| pieces.is_ranked() && pieces.terms_only && !pieces.has_minimum())
+        .filter(|pieces| pieces.has_matching() && pieces.terms_only && !pieces.has_minimum())
         .filter(|_| plan.text_required && plan.required.is_empty() && plan.excluded.is_empty())
         .map(|pieces| TwoPasses {
             first: any_of(pieces.flat_matching()),
@@ -128,9 +128,8 @@ struct TextPieces {
 }
 
 impl TextPieces {
-    fn is_ranked(&self) -> bool {
-        let has_parts = !self.ranking.is_empty() || !self.held.is_empty();
-        !self.matching.is_empty() && has_parts
+    fn has_matching(&self) -> bool {
+        !self.matching.is_empty()
     }
 
     fn has_minimum(&self) -> bool {

@@ -1,7 +1,7 @@
 //! A collector wrapper that stops collecting when a time budget runs out.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
 use tantivy::collector::{Collector, SegmentCollector};
@@ -85,9 +85,26 @@ impl<C: Collector> Collector for Budgeted<C> {
 /// (block-max WAND for a union of terms: lists whose best cannot reach the
 /// `limit`-th score are skipped, not scored), within the time budget.
 pub struct BestByScore {
-    pub limit: usize,
-    pub deadline: Instant,
-    pub partial: Arc<AtomicBool>,
+    limit: usize,
+    deadline: Instant,
+    partial: Arc<AtomicBool>,
+    /// The best `limit`-th score of any segment so far (as `f32` bits;
+    /// scores are positive, so the bits order as the scores do): no
+    /// document below it can be among the best of the whole index, so
+    /// every segment prunes from it, not from its own. An archive of many
+    /// segments would otherwise find `limit` candidates in each.
+    floor: AtomicU32,
+}
+
+impl BestByScore {
+    pub fn new(limit: usize, deadline: Instant, partial: Arc<AtomicBool>) -> BestByScore {
+        BestByScore {
+            limit: limit.max(1),
+            deadline,
+            partial,
+            floor: AtomicU32::new(0.0f32.to_bits()),
+        }
+    }
 }
 
 /// Documents in score order, best first; ties to the lower address.
@@ -146,7 +163,7 @@ impl Collector for BestByScore {
     ) -> tantivy::Result<BestInSegment> {
         Ok(BestInSegment {
             segment,
-            limit: self.limit.max(1),
+            limit: self.limit,
             kept: Vec::new(),
             threshold: Score::MIN,
         })
@@ -178,7 +195,10 @@ impl Collector for BestByScore {
         }
         let alive = segment.alive_bitset();
         let mut offered = 0u32;
-        weight.for_each_pruning(Score::MIN, segment, &mut |doc, score| {
+        let mut published: Score = 0.0;
+        let floor = f32::from_bits(self.floor.load(Ordering::Relaxed));
+        let start = if floor > 0.0 { floor } else { Score::MIN };
+        weight.for_each_pruning(start, segment, &mut |doc, score| {
             offered += 1;
             if offered.is_multiple_of(DOCS_BETWEEN_CLOCK_CHECKS / 8)
                 && Instant::now() >= self.deadline
@@ -187,10 +207,16 @@ impl Collector for BestByScore {
                 // Nothing can beat this: the search ends here.
                 return Score::MAX;
             }
-            if alive.is_some_and(|bits| bits.is_deleted(doc)) {
-                return best.threshold;
+            let threshold = if alive.is_some_and(|bits| bits.is_deleted(doc)) {
+                best.threshold
+            } else {
+                best.offer(doc, score)
+            };
+            if threshold > published {
+                self.floor.fetch_max(threshold.to_bits(), Ordering::Relaxed);
+                published = threshold;
             }
-            best.offer(doc, score)
+            threshold.max(f32::from_bits(self.floor.load(Ordering::Relaxed)))
         })?;
         Ok(best.harvest())
     }

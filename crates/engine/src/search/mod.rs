@@ -9,7 +9,8 @@
 //! - [`collapse`]: reprints into one hit;
 //! - [`explain`]: the plan, and why one article matched;
 //! - [`related`]: articles about the same thing as one;
-//! - [`budget`]: stopping at the time budget.
+//! - [`budget`]: stopping at the time budget;
+//! - [`tally`]: the total and the facets, with bounded work.
 
 pub mod backend;
 pub mod budget;
@@ -19,6 +20,7 @@ pub mod ranking;
 pub mod related;
 pub mod request;
 pub mod response;
+pub mod tally;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -57,6 +59,9 @@ pub struct Engine {
     /// A ranked text whose matching words reach this many articles is
     /// ranked in two passes ([`crate::query::compile::TwoPasses`]).
     pub two_passes_from: u64,
+    /// Matches a search ranked in two passes counts one by one before it
+    /// samples the rest ([`tally::COUNTED_EXACTLY`]).
+    pub counted_exactly: u64,
     pub(crate) suggestions: Arc<crate::suggest::SuggestState>,
     synonyms: Option<Arc<SynonymFile>>,
     /// The stored dictionary the engine was opened with, when it follows it.
@@ -85,6 +90,7 @@ impl Engine {
             limits: Limits::default(),
             weights: Weights::default(),
             two_passes_from: crate::query::compile::TWO_PASSES_FROM,
+            counted_exactly: tally::COUNTED_EXACTLY,
             suggestions: Arc::default(),
             synonyms: None,
             dictionary: None,
@@ -189,11 +195,19 @@ impl Engine {
             &query,
             request.sort,
             window,
-            request.facets,
+            ranking::Counting {
+                facets: request.facets,
+                exactly_up_to: if request.exact_total {
+                    u64::MAX
+                } else {
+                    self.counted_exactly
+                },
+            },
             started + self.limits.time_budget,
             &partial,
         )?;
         response.total = collected.total;
+        response.total_exact = collected.total_exact;
         response.facets = collected.facets;
         response.partial = partial.load(Ordering::Relaxed);
         let stories = if request.collapse {

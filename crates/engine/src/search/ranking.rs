@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocSet, Order, Score, Searcher, TERMINATED};
+use tantivy::{DocAddress, DocSet, Executor, Order, Score, Searcher, TERMINATED};
 
 use super::budget::{BestByScore, Budgeted};
 use super::request::Sort;
+use super::tally::Tally;
 use crate::error::EngineError;
 use crate::facets::{FacetCollector, Facets};
 use crate::query::compile::Compiled;
@@ -26,7 +27,18 @@ pub struct Candidate {
 pub struct Collected {
     pub candidates: Vec<Candidate>,
     pub total: usize,
+    /// False when the total and the facets are estimated from a sample.
+    pub total_exact: bool,
     pub facets: Option<Facets>,
+}
+
+/// What a run counts besides the page: the facets, if asked, and how many
+/// matches are counted one by one before the rest is sampled (where the
+/// run counts apart from its ranking).
+#[derive(Debug, Clone, Copy)]
+pub struct Counting {
+    pub facets: bool,
+    pub exactly_up_to: u64,
 }
 
 /// How many of the first pass's best articles the whole score ranks: three
@@ -42,37 +54,56 @@ pub const RESCORED_AT_LEAST: usize = 300;
 /// best [`RESCORED_AT_LEAST`] (or three windows) with tantivy's pruning,
 /// and only those get the ranking parts: phrases, proximity and held spans
 /// are read for a few hundred articles, not for every match, however large
-/// the archive. The total and the facets still count every match, unscored.
-/// The price: an article past the first pass's best cannot be lifted onto
-/// the page by its ranking parts (as Elasticsearch's rescore window).
+/// the archive. The total and the facets are counted in an unscored pass,
+/// every match up to `counting.exactly_up_to` and a sample past it
+/// ([`Tally`]). The price: an article past the first pass's best cannot
+/// be lifted onto the page by its ranking parts (as Elasticsearch's
+/// rescore window).
 pub fn collect(
     searcher: &Searcher,
     query: &Compiled,
     sort: Sort,
     window: usize,
-    facets: bool,
+    counting: Counting,
     deadline: Instant,
     partial: &Arc<AtomicBool>,
 ) -> Result<Collected, EngineError> {
     if let (Sort::Relevance, Some(passes)) = (sort, &query.passes) {
-        let facets = facets.then_some(FacetCollector {
+        let facets = counting.facets.then_some(FacetCollector {
             top_sources: crate::facets::TOP_SOURCES,
         });
-        let best = BestByScore {
-            limit: (window * 3).max(RESCORED_AT_LEAST),
+        let tally = Tally::new(
+            facets,
+            counting.exactly_up_to,
+            searcher.num_docs(),
             deadline,
-            partial: Arc::clone(partial),
+            Arc::clone(partial),
+        );
+        let best = BestByScore::new(
+            (window * 3).max(RESCORED_AT_LEAST),
+            deadline,
+            Arc::clone(partial),
+        );
+        // Segments in order, one thread: the shared count then decides the
+        // same sample every time, and a total under the bound is exact.
+        // Counting every match needs no order.
+        let tallied = if counting.exactly_up_to == u64::MAX {
+            searcher.search(query.query.as_ref(), &tally)?
+        } else {
+            searcher.search_with_executor(
+                query.query.as_ref(),
+                &tally,
+                &Executor::single_thread(),
+                EnableScoring::disabled_from_searcher(searcher),
+            )?
         };
-        let (total, facets) = searcher.search(
-            query.query.as_ref(),
-            &budgeted((Count, facets), deadline, partial),
-        )?;
         let best = searcher.search(passes.first.as_ref(), &best)?;
         let candidates = with_parts(searcher, passes.parts.as_ref(), best, window)?;
         return Ok(Collected {
             candidates,
-            total,
-            facets,
+            total: tallied.total,
+            total_exact: tallied.exact,
+            facets: tallied.facets,
         });
     }
     collect_in_one_pass(
@@ -80,7 +111,7 @@ pub fn collect(
         query.query.as_ref(),
         sort,
         window,
-        facets,
+        counting.facets,
         deadline,
         partial,
     )
@@ -191,6 +222,7 @@ fn collect_in_one_pass(
     Ok(Collected {
         candidates,
         total,
+        total_exact: true,
         facets,
     })
 }

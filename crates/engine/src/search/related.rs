@@ -127,7 +127,10 @@ impl Engine {
             &query,
             Sort::Relevance,
             window,
-            false,
+            super::ranking::Counting {
+                facets: false,
+                exactly_up_to: self.counted_exactly,
+            },
             deadline,
             &partial,
         )?;

@@ -108,6 +108,12 @@ pub struct SearchRequest {
     pub collapse: bool,
     pub snippets: bool,
     pub facets: bool,
+    /// Count every match one by one, however many: otherwise the total and
+    /// the facets of a search matching more than [`COUNTED_EXACTLY`]
+    /// articles are estimated from a sample (and marked).
+    ///
+    /// [`COUNTED_EXACTLY`]: super::tally::COUNTED_EXACTLY
+    pub exact_total: bool,
     /// Snippet length in characters.
     pub snippet_chars: usize,
 }
@@ -123,6 +129,7 @@ impl Default for SearchRequest {
             collapse: true,
             snippets: true,
             facets: true,
+            exact_total: false,
             snippet_chars: 120,
         }
     }

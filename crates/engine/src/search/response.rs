@@ -41,6 +41,9 @@ pub struct SearchResponse {
     pub sort: Sort,
     /// Matching articles (before collapsing reprints).
     pub total: usize,
+    /// False when `total` and the facet counts are estimated from a sample
+    /// of the matches (a search matching more than tens of thousands).
+    pub total_exact: bool,
     pub took_ms: f64,
     /// True when the time budget ran out: hits and counts are incomplete.
     pub partial: bool,
@@ -59,6 +62,7 @@ impl SearchResponse {
             size: request.size,
             sort: request.sort,
             total: 0,
+            total_exact: true,
             took_ms: 0.0,
             partial: false,
             ignored,

@@ -250,7 +250,10 @@ fn two_passes_score_every_match_as_the_whole_query_does() {
                 compiled,
                 Sort::Relevance,
                 100,
-                true,
+                ranking::Counting {
+                    facets: true,
+                    exactly_up_to: tally::COUNTED_EXACTLY,
+                },
                 deadline,
                 &partial,
             )
@@ -276,4 +279,95 @@ fn two_passes_score_every_match_as_the_whole_query_does() {
             );
         }
     }
+}
+
+/// Past the bound of matches counted one by one, the total and the facets
+/// come from a sample and say so; under it they are exact; the hits are the
+/// same either way.
+#[test]
+fn totals_past_the_bound_are_estimated_from_a_sample_and_marked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let analysis = Analysis::default_shared();
+    let index = NewsIndex::open_or_create(dir.path(), &analysis).expect("index");
+    let mut writer = index.writer(1, 32 << 20).expect("writer");
+    let sources = ["新华社", "人民网", "中新网", "央视网"];
+    for n in 0..4_000u32 {
+        // Every article holds 防汛; one in four also 演习, from one source.
+        let drill = if n % 4 == 0 {
+            "举行应急演习，"
+        } else {
+            ""
+        };
+        let body = format!("第{n}号通报：{drill}各地做好防汛准备。");
+        let source = sources[(n % 7 % 4) as usize];
+        let day = n % 28 + 1;
+        writer
+            .upsert(&article(&format!("a{n}"), "通报", &body, source, day))
+            .expect("upsert");
+        if n % 1_000 == 999 {
+            // Several segments, as a real index has.
+            writer.commit("").expect("commit");
+        }
+    }
+    writer.commit("").expect("commit");
+    writer.finish().expect("finish");
+    let mut sampled = Engine::open(dir.path(), analysis).expect("engine");
+    sampled.two_passes_from = 0;
+    sampled.counted_exactly = 200;
+    let mut exact = sampled.clone();
+    exact.counted_exactly = u64::MAX;
+    let request = SearchRequest {
+        query: "防汛 演习".into(),
+        collapse: false,
+        ..SearchRequest::default()
+    };
+    let (estimate, counted) = (search(&sampled, request.clone()), search(&exact, request));
+    assert!(
+        counted.total_exact && counted.total == 4_000,
+        "{}",
+        counted.total
+    );
+    assert!(!estimate.total_exact, "the sample is marked");
+    let off = |estimate: u64, exact: u64| (estimate as f64 / exact as f64 - 1.0).abs();
+    assert!(
+        off(estimate.total as u64, 4_000) < 0.05,
+        "{}",
+        estimate.total
+    );
+    let (a, b) = (
+        estimate.facets.clone().expect("facets"),
+        counted.facets.clone().expect("facets"),
+    );
+    for value in &b.source {
+        let sampled = a
+            .source
+            .iter()
+            .find(|v| v.value == value.value)
+            .expect("source");
+        assert!(
+            off(sampled.count, value.count) < 0.15,
+            "{value:?} ~ {sampled:?}"
+        );
+    }
+    assert_eq!(ids(&estimate), ids(&counted), "the same hits");
+    // The same sample every time.
+    let again = search(
+        &sampled,
+        SearchRequest {
+            query: "防汛 演习".into(),
+            collapse: false,
+            ..SearchRequest::default()
+        },
+    );
+    assert_eq!((again.total, again.facets), (estimate.total, Some(a)));
+    // Under the bound (演习 alone: 1,000 articles) every match is counted.
+    sampled.counted_exactly = 1_000;
+    let under = search(
+        &sampled,
+        SearchRequest {
+            query: "应急 演习".into(),
+            ..SearchRequest::default()
+        },
+    );
+    assert!(under.total_exact && under.total == 1_000, "{}", under.total);
 }
