@@ -77,6 +77,18 @@ impl Tally {
         }
     }
 
+    /// A segment's facet counter, when facets are asked for.
+    fn facets_for(
+        &self,
+        ordinal: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Option<FacetSegmentCollector>> {
+        self.facets
+            .as_ref()
+            .map(|f| f.for_segment(ordinal, segment))
+            .transpose()
+    }
+
     fn out_of_time(&self) -> bool {
         if Instant::now() >= self.deadline {
             self.partial.store(true, Ordering::Relaxed);
@@ -162,15 +174,9 @@ impl Collector for Tally {
         ordinal: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<TallyInSegment> {
-        let facets = || {
-            self.facets
-                .as_ref()
-                .map(|f| f.for_segment(ordinal, segment))
-                .transpose()
-        };
         Ok(TallyInSegment {
             counted: 0,
-            facets: facets()?,
+            facets: self.facets_for(ordinal, segment)?,
             is_sample: false,
             sampled: 0,
             sampled_facets: None,
@@ -261,11 +267,7 @@ impl Collector for Tally {
             }
             return Ok(tally.harvest());
         };
-        let mut facets = self
-            .facets
-            .as_ref()
-            .map(|f| f.for_segment(ordinal, segment))
-            .transpose()?;
+        let mut facets = self.facets_for(ordinal, segment)?;
         let mut window = start;
         while window < max_doc && doc != TERMINATED {
             let end = window.saturating_add(WINDOW).min(max_doc);
