@@ -32,65 +32,63 @@ use xunwen_indexer::{IndexOptions, run};
 
 pub(crate) const THREADS: usize = 2;
 
+/// Benchmarks of Xunwen beside the bare tantivy + tantivy-jieba pipeline.
+#[derive(clap::Parser)]
+#[command(name = "xunwen-bench", version)]
 pub(crate) struct Args {
+    /// The benchmark to run.
+    #[arg(value_parser = commands())]
     pub(crate) command: String,
+    /// The shared corpus and dev sets.
+    #[arg(long, default_value = "../shared")]
     pub(crate) shared: PathBuf,
+    /// Where the benchmarks write their indexes.
+    #[arg(long, default_value_os_t = std::env::temp_dir().join("xunwen-bench"))]
     pub(crate) work: PathBuf,
-    /// Ranking weights to score, `name=value,…` each (relevance).
+    /// Ranking weights to score, `name=value,…` each (relevance, query-parts).
+    #[arg(long)]
     pub(crate) weights: Vec<String>,
-    /// Scale benchmark: the archive to index, and the indexes to query.
+    /// bare-index, same-work-index: the archive to index (JSON Lines).
+    #[arg(long)]
     pub(crate) input: Option<PathBuf>,
+    /// The index to query or write (query, query-parts, reload, bare-index).
+    #[arg(long)]
     pub(crate) index: Option<PathBuf>,
+    /// query: the bare pipeline's index, if not the one under --work.
+    #[arg(long)]
     pub(crate) bare_index: Option<PathBuf>,
-    /// `measure`: the command to run.
-    pub(crate) rest: Vec<String>,
     /// Relevance: rank in two passes from this reach (0: every ranked
     /// query), to see what the first pass's window costs the ranking.
+    #[arg(long)]
     pub(crate) two_passes_from: Option<u64>,
+    /// `measure`: the command to run, after `--`.
+    #[arg(last = true)]
+    pub(crate) rest: Vec<String>,
 }
 
-fn parse_args() -> anyhow::Result<Args> {
-    let mut args = std::env::args().skip(1);
-    let command = args
-        .next()
-        .context("usage: xunwen-bench index|query|relevance [--shared DIR] [--work DIR]")?;
-    let mut shared = PathBuf::from("../shared");
-    let mut work = std::env::temp_dir().join("xunwen-bench");
-    let mut weights = Vec::new();
-    let (mut input, mut index, mut bare_index, mut rest) = (None, None, None, Vec::new());
-    let mut two_passes_from = None;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--input" => input = Some(PathBuf::from(args.next().context("--input FILE")?)),
-            "--index" => index = Some(PathBuf::from(args.next().context("--index DIR")?)),
-            "--bare-index" => {
-                bare_index = Some(PathBuf::from(args.next().context("--bare-index DIR")?))
-            }
-            "--" => rest.extend(args.by_ref()),
-            "--shared" => shared = PathBuf::from(args.next().context("--shared DIR")?),
-            "--work" => work = PathBuf::from(args.next().context("--work DIR")?),
-            "--weights" => weights.push(args.next().context("--weights name=value,...")?),
-            "--two-passes-from" => {
-                two_passes_from = Some(args.next().context("--two-passes-from N")?.parse()?)
-            }
-            other => bail!("unknown argument `{other}`"),
-        }
-    }
-    Ok(Args {
-        command,
-        shared,
-        work,
-        weights,
-        input,
-        index,
-        bare_index,
-        rest,
-        two_passes_from,
-    })
+/// The benchmarks, and the children the index benchmark runs (hidden).
+fn commands() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    let shown = [
+        "index",
+        "query",
+        "relevance",
+        "suggest",
+        "paths",
+        "query-parts",
+        "reload",
+        "measure",
+        "bare-index",
+        "same-work-index",
+    ]
+    .map(PossibleValue::new);
+    let children = ["child-xunwen", "child-xunwen-same", "child-bare"]
+        .map(|name| PossibleValue::new(name).hide(true));
+    shown.into_iter().chain(children).collect::<Vec<_>>().into()
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = parse_args()?;
+    let args = <Args as clap::Parser>::parse();
     match args.command.as_str() {
         "index" => index_benchmark(&args),
         "query" => query_benchmark(&args),
