@@ -37,8 +37,7 @@ pub(crate) const THREADS: usize = 2;
 #[command(name = "xunwen-bench", version)]
 pub(crate) struct Args {
     /// The benchmark to run.
-    #[arg(value_parser = commands())]
-    pub(crate) command: String,
+    pub(crate) command: Benchmark,
     /// The shared corpus and dev sets.
     #[arg(long, default_value = "../shared")]
     pub(crate) shared: PathBuf,
@@ -66,58 +65,67 @@ pub(crate) struct Args {
     pub(crate) rest: Vec<String>,
 }
 
-/// The benchmarks, and the children the index benchmark runs (hidden).
-fn commands() -> clap::builder::PossibleValuesParser {
-    use clap::builder::PossibleValue;
-    let shown = [
-        "index",
-        "query",
-        "relevance",
-        "suggest",
-        "paths",
-        "query-parts",
-        "reload",
-        "measure",
-        "bare-index",
-        "same-work-index",
-    ]
-    .map(PossibleValue::new);
-    let children = ["child-xunwen", "child-xunwen-same", "child-bare"]
-        .map(|name| PossibleValue::new(name).hide(true));
-    shown.into_iter().chain(children).collect::<Vec<_>>().into()
+/// The benchmarks (named in kebab case: `query-parts`).
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Benchmark {
+    /// Indexing of the shared corpus, beside the bare pipeline.
+    Index,
+    /// Query latency over the shared corpus, beside the bare search.
+    Query,
+    /// The three dev sets (`--weights` to score other weights).
+    Relevance,
+    /// Suggestions as you type.
+    Suggest,
+    /// The query set as URL paths, for the load benchmark (bench/load.sh).
+    Paths,
+    /// What each part of a search costs on `--index` (scale benchmark).
+    QueryParts,
+    /// Start-up and reload after a commit on `--index`.
+    Reload,
+    /// Runs the command after `--`, printing its threads' CPU seconds by name.
+    Measure,
+    /// The bare pipeline indexing `--input` into `--index`.
+    BareIndex,
+    /// The same-work reference indexing `--input` into `--index`.
+    SameWorkIndex,
+    /// Children of the index benchmark: one pipeline each, printing
+    /// `seconds peak_rss_bytes`.
+    #[value(hide = true)]
+    ChildXunwen,
+    #[value(hide = true)]
+    ChildXunwenSame,
+    #[value(hide = true)]
+    ChildBare,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = <Args as clap::Parser>::parse();
-    match args.command.as_str() {
-        "index" => index_benchmark(&args),
-        "query" => query_benchmark(&args),
-        "relevance" => relevance::relevance(&args),
-        "suggest" => suggest::suggest_benchmark(&args.shared, &args.work),
-        // The query set as URL paths, for the load benchmark (bench/load.sh).
-        "paths" => {
+    match args.command {
+        Benchmark::Index => index_benchmark(&args),
+        Benchmark::Query => query_benchmark(&args),
+        Benchmark::Relevance => relevance::relevance(&args),
+        Benchmark::Suggest => suggest::suggest_benchmark(&args.shared, &args.work),
+        Benchmark::Paths => {
             for (_, query) in bench_queries(&args.shared, &Analysis::default_shared())? {
                 let encoded = utf8_percent_encode(&query, NON_ALPHANUMERIC);
                 println!("/api/search?q={encoded}");
             }
             Ok(())
         }
-        // Children: one pipeline each, printing `seconds peak_rss_bytes`.
-        "child-xunwen" => child_xunwen(&args, &args.shared.join("corpus"), "xunwen-index"),
-        "child-xunwen-same" => child_xunwen(
+        Benchmark::ChildXunwen => child_xunwen(&args, &args.shared.join("corpus"), "xunwen-index"),
+        Benchmark::ChildXunwenSame => child_xunwen(
             &args,
             &args.work.join("documents.jsonl"),
             "xunwen-same-index",
         ),
-        "child-bare" => child_bare(&args),
-        "bare-index" | "same-work-index" => scale::bare_index(&args),
-        "measure" => scale::measure(&args.rest),
-        "reload" => scale::reload(&args),
-        "query-parts" => scale::query_parts(
+        Benchmark::ChildBare => child_bare(&args),
+        Benchmark::BareIndex | Benchmark::SameWorkIndex => scale::bare_index(&args),
+        Benchmark::Measure => scale::measure(&args.rest),
+        Benchmark::Reload => scale::reload(&args),
+        Benchmark::QueryParts => scale::query_parts(
             &args,
             &bench_queries(&args.shared, &Analysis::default_shared())?,
         ),
-        other => bail!("unknown benchmark `{other}`"),
     }
 }
 
@@ -198,7 +206,9 @@ struct ChildResult {
     files_unchanged: u64,
 }
 
-fn run_child(args: &Args, which: &str) -> anyhow::Result<ChildResult> {
+fn run_child(args: &Args, child: Benchmark) -> anyhow::Result<ChildResult> {
+    let value = clap::ValueEnum::to_possible_value(&child).context("a named benchmark")?;
+    let which = value.get_name();
     let output = Command::new(std::env::current_exe()?)
         .args([
             which,
@@ -270,11 +280,11 @@ fn index_benchmark(args: &Args) -> anyhow::Result<()> {
         documents,
         text_bytes as f64 / 1e6
     );
-    let bare = run_child(args, "child-bare")?;
-    let ours = run_child(args, "child-xunwen")?;
-    let rerun = run_child(args, "child-xunwen")?;
+    let bare = run_child(args, Benchmark::ChildBare)?;
+    let ours = run_child(args, Benchmark::ChildXunwen)?;
+    let rerun = run_child(args, Benchmark::ChildXunwen)?;
     // The engine alone: the very file the bare pipeline reads, no extraction.
-    let same = run_child(args, "child-xunwen-same")?;
+    let same = run_child(args, Benchmark::ChildXunwenSame)?;
     let mb = |b: u64| b as f64 / 1e6;
     let bare_rate = mb(text_bytes) / bare.seconds;
     let our_rate = mb(text_bytes) / ours.seconds;

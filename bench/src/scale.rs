@@ -21,7 +21,7 @@ pub fn bare_index(args: &Args) -> anyhow::Result<()> {
     if index.exists() {
         std::fs::remove_dir_all(index)?;
     }
-    let documents = if args.command == "same-work-index" {
+    let documents = if args.command == crate::Benchmark::SameWorkIndex {
         bare::same_work::index(input, index, THREADS)?
     } else {
         bare::index(input, index, THREADS)?
