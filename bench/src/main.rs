@@ -56,10 +56,15 @@ pub(crate) struct Args {
     /// query: the bare pipeline's index, if not the one under --work.
     #[arg(long)]
     pub(crate) bare_index: Option<PathBuf>,
-    /// Relevance: rank in two passes from this reach (0: every ranked
-    /// query), to see what the first pass's window costs the ranking.
+    /// Rank in two passes from this reach (0: every ranked query).
+    /// relevance: what the first pass's window costs the ranking;
+    /// query-parts: one more variant, what it costs in time.
     #[arg(long)]
     pub(crate) two_passes_from: Option<u64>,
+    /// query-parts: only the queries of these kinds (short, question,
+    /// keywords, passage).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) kinds: Vec<String>,
     /// `measure`: the command to run, after `--`.
     #[arg(last = true)]
     pub(crate) rest: Vec<String>,

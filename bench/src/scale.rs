@@ -235,6 +235,11 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
     let mut exact_counts = engine.clone();
     exact_counts.counted_exactly = u64::MAX;
     variants.push(("full_exact_counts".into(), exact_counts, full.clone()));
+    if let Some(from) = args.two_passes_from {
+        let mut passes = engine.clone();
+        passes.two_passes_from = from;
+        variants.push((format!("full_two_passes_from_{from}"), passes, full.clone()));
+    }
     // `--weights name=value,…`: the full search ranked with other weights,
     // to see what a part of the score costs.
     for spec in &args.weights {
@@ -242,6 +247,10 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
         weighted.weights = crate::relevance::weights_from(spec)?;
         variants.push((format!("weights {spec}"), weighted, full.clone()));
     }
+    let queries: Vec<&(&str, String)> = queries
+        .iter()
+        .filter(|(kind, _)| args.kinds.is_empty() || args.kinds.iter().any(|k| k == kind))
+        .collect();
     // XUNWEN_PASSES=1 for a quick look at a large index.
     let passes: usize = std::env::var("XUNWEN_PASSES")
         .ok()
