@@ -324,16 +324,19 @@ impl Compiler<'_> {
             }
         }
         if let Some(coverage) = &text.coverage {
-            let body_terms: Vec<Box<dyn Query>> = coverage
+            // Not tantivy's minimum-should-match: it has no seek, so asked
+            // about one matched article it walks every posting before it,
+            // the common words' too.
+            let words = coverage
                 .words
                 .iter()
-                .map(|word| term_query(f.body, word))
+                .map(|word| vec![term_query(f.body, word)])
                 .collect();
             ranking.push(boosted(
-                Box::new(BooleanQuery::union_with_minimum_required_clauses(
-                    body_terms,
-                    coverage.minimum,
-                )),
+                Box::new(AtLeastQuery {
+                    words,
+                    minimum: coverage.minimum,
+                }),
                 coverage.weight,
             ));
         }
