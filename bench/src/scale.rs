@@ -247,6 +247,13 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
         weighted.weights = crate::relevance::weights_from(spec)?;
         variants.push((format!("weights {spec}"), weighted, full.clone()));
     }
+    if let Some(unknown) = args
+        .kinds
+        .iter()
+        .find(|k| !queries.iter().any(|(kind, _)| kind == k))
+    {
+        anyhow::bail!("--kinds: no query of kind {unknown:?} (short, question, keywords, passage)");
+    }
     let queries: Vec<&(&str, String)> = queries
         .iter()
         .filter(|(kind, _)| args.kinds.is_empty() || args.kinds.iter().any(|k| k == kind))
