@@ -1,14 +1,16 @@
 //! Facet counts on the matching set: per source, per year, per month.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::index::SegmentId;
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::dates::BEIJING_OFFSET_SECONDS;
-use crate::schema::{Columns, SourceCounts};
+use crate::schema::Columns;
 
 /// One facet value and how many matching articles have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,20 +30,147 @@ pub struct Facets {
 /// Source values kept in the facets (the most frequent).
 pub const TOP_SOURCES: usize = 20;
 
+/// The source names of the segments searched, numbered once for all of
+/// them, with each segment's column ordinals mapped to those numbers:
+/// counts then add up by number, and a segment's names are read once, when
+/// a search first meets it, not on every search. Segments never change.
+/// Reading them on every search cost 3.5 ms of a short query's 12 ms of
+/// counting at 5 M articles (65 segments, two counters a segment with the
+/// sample).
+#[derive(Debug, Default)]
+pub struct SourceNames {
+    known: Mutex<KnownSources>,
+}
+
+#[derive(Debug, Default)]
+struct KnownSources {
+    /// By number.
+    names: Arc<Vec<String>>,
+    numbers: HashMap<String, u32>,
+    /// Each segment's ordinals, by ordinal.
+    segments: HashMap<SegmentId, Arc<[u32]>>,
+}
+
+/// Segments kept in [`SourceNames`] beyond twice a searcher's: merged-away
+/// segments are forgotten, and the numbering started afresh, past that.
+const FORGOTTEN_SEGMENTS_KEPT: usize = 16;
+
+impl SourceNames {
+    /// The numbering of every segment of `searcher`.
+    pub fn for_searcher(&self, searcher: &Searcher) -> tantivy::Result<SearcherSources> {
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        let segments = searcher.segment_readers();
+        if known.segments.len() > 2 * segments.len() + FORGOTTEN_SEGMENTS_KEPT {
+            *known = KnownSources::default();
+        }
+        let mut by_segment = HashMap::with_capacity(segments.len());
+        for segment in segments {
+            let id = segment.segment_id();
+            let numbers = match known.segments.get(&id) {
+                Some(numbers) => Arc::clone(numbers),
+                None => {
+                    let numbers = known.number(segment)?;
+                    known.segments.insert(id, Arc::clone(&numbers));
+                    numbers
+                }
+            };
+            by_segment.insert(id, numbers);
+        }
+        Ok(SearcherSources {
+            names: Arc::clone(&known.names),
+            by_segment,
+        })
+    }
+}
+
+impl KnownSources {
+    /// Numbers a segment's source names, in one pass over its dictionary.
+    fn number(&mut self, segment: &SegmentReader) -> tantivy::Result<Arc<[u32]>> {
+        let Some(column) = Columns::of(segment).source()? else {
+            return Ok(Arc::from([]));
+        };
+        let mut numbers = Vec::with_capacity(column.num_terms());
+        let mut terms = column.dictionary().stream()?;
+        while terms.advance() {
+            let name = String::from_utf8_lossy(terms.key());
+            let number = match self.numbers.get(name.as_ref()) {
+                Some(number) => *number,
+                None => {
+                    let number = self.names.len() as u32;
+                    Arc::make_mut(&mut self.names).push(name.to_string());
+                    self.numbers.insert(name.into_owned(), number);
+                    number
+                }
+            };
+            numbers.push(number);
+        }
+        Ok(numbers.into())
+    }
+}
+
+/// One searcher's numbered sources (see [`SourceNames`]).
+pub struct SearcherSources {
+    names: Arc<Vec<String>>,
+    by_segment: HashMap<SegmentId, Arc<[u32]>>,
+}
+
 /// Counts sources and publication months of every matching article.
 pub struct FacetCollector {
+    sources: SearcherSources,
     /// How many source values to keep (the most frequent).
     pub top_sources: usize,
 }
 
+impl FacetCollector {
+    pub fn new(searcher: &Searcher, names: &SourceNames) -> tantivy::Result<FacetCollector> {
+        Ok(FacetCollector {
+            sources: names.for_searcher(searcher)?,
+            top_sources: TOP_SOURCES,
+        })
+    }
+}
+
 pub struct FacetSegmentCollector {
     sources: Option<StrColumn>,
+    /// The shared number of each of the column's ordinals.
+    numbers: Arc<[u32]>,
     published: Column<tantivy::DateTime>,
-    source_counts: SourceCounts,
+    /// Count per ordinal of the column.
+    source_counts: Vec<u64>,
     /// Count per month from `first_month` on (months as `year * 12 +
     /// month0`): the segment's date range is known, so a flat array does.
-    month_counts: Vec<u64>,
-    first_month: i32,
+    months: MonthCounts,
+}
+
+/// Matches per month, from `first` on (as `year * 12 + month0`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonthCounts {
+    first: i32,
+    counts: Vec<u64>,
+}
+
+impl MonthCounts {
+    fn add(&mut self, other: &MonthCounts, scaled: impl Fn(u64) -> u64) {
+        if other.counts.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.first = other.first;
+        }
+        let first = self.first.min(other.first);
+        let end =
+            (self.first + self.counts.len() as i32).max(other.first + other.counts.len() as i32);
+        if first < self.first {
+            let before = (self.first - first) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, before));
+            self.first = first;
+        }
+        self.counts.resize((end - first) as usize, 0);
+        let offset = (other.first - first) as usize;
+        for (into, count) in self.counts[offset..].iter_mut().zip(&other.counts) {
+            *into += scaled(*count);
+        }
+    }
 }
 
 /// The Beijing-time month of a Unix timestamp, as `year * 12 + month0`, by
@@ -64,8 +193,27 @@ fn beijing_month(timestamp: i64) -> i32 {
     (year * 12 + month - 1) as i32
 }
 
-/// Per-segment counts: source names resolved, months as numbers.
-pub type FacetFruit = (HashMap<String, u64>, HashMap<i32, u64>);
+/// A segment's counts (or a search's): per source, by the searcher's
+/// numbering, and per month.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FacetFruit {
+    sources: Vec<u64>,
+    months: MonthCounts,
+}
+
+impl FacetFruit {
+    /// Adds `other`'s counts, each passed through `scaled` (a sample's
+    /// counts stand for more matches than they are).
+    pub fn add(&mut self, other: &FacetFruit, scaled: impl Fn(u64) -> u64) {
+        if self.sources.len() < other.sources.len() {
+            self.sources.resize(other.sources.len(), 0);
+        }
+        for (into, count) in self.sources.iter_mut().zip(&other.sources) {
+            *into += scaled(*count);
+        }
+        self.months.add(&other.months, scaled);
+    }
+}
 
 impl Collector for FacetCollector {
     type Fruit = Facets;
@@ -78,16 +226,26 @@ impl Collector for FacetCollector {
     ) -> tantivy::Result<FacetSegmentCollector> {
         let columns = Columns::of(segment);
         let sources = columns.source()?;
-        let source_counts = SourceCounts::for_column(sources.as_ref());
+        let numbers = match self.sources.by_segment.get(&segment.segment_id()) {
+            Some(numbers) => Arc::clone(numbers),
+            None => {
+                return Err(tantivy::TantivyError::InternalError(
+                    "facets: a segment of another searcher".into(),
+                ));
+            }
+        };
         let published = columns.published()?;
         let first_month = beijing_month(published.min_value().into_timestamp_secs());
         let last_month = beijing_month(published.max_value().into_timestamp_secs());
         Ok(FacetSegmentCollector {
+            source_counts: vec![0; numbers.len()],
             sources,
+            numbers,
             published,
-            source_counts,
-            month_counts: vec![0; (last_month - first_month).max(0) as usize + 1],
-            first_month,
+            months: MonthCounts {
+                first: first_month,
+                counts: vec![0; (last_month - first_month).max(0) as usize + 1],
+            },
         })
     }
 
@@ -96,16 +254,21 @@ impl Collector for FacetCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<Facets> {
-        let mut sources: HashMap<String, u64> = HashMap::new();
-        let mut months: HashMap<i32, u64> = HashMap::new();
-        for (segment_sources, segment_months) in fruits {
-            for (name, count) in segment_sources {
-                *sources.entry(name).or_default() += count;
-            }
-            for (month, count) in segment_months {
-                *months.entry(month).or_default() += count;
-            }
+        let mut all = FacetFruit::default();
+        for fruit in &fruits {
+            all.add(fruit, |count| count);
         }
+        let sources = all
+            .sources
+            .iter()
+            .zip(self.sources.names.iter())
+            .filter(|(count, _)| **count > 0)
+            .map(|(count, name)| (name.clone(), *count))
+            .collect();
+        let months = (all.months.first..)
+            .zip(all.months.counts)
+            .filter(|(_, count)| *count > 0)
+            .collect();
         Ok(Facets::from_counts(sources, months, self.top_sources))
     }
 }
@@ -161,24 +324,31 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        self.source_counts.count(self.sources.as_ref(), doc);
+        if let Some(sources) = &self.sources {
+            for ord in sources.term_ords(doc) {
+                if let Some(count) = self.source_counts.get_mut(ord as usize) {
+                    *count += 1;
+                }
+            }
+        }
         if let Some(date) = self.published.first(doc) {
-            let month = beijing_month(date.into_timestamp_secs()) - self.first_month;
-            if let Some(count) = self.month_counts.get_mut(month as usize) {
+            let month = beijing_month(date.into_timestamp_secs()) - self.months.first;
+            if let Some(count) = self.months.counts.get_mut(month as usize) {
                 *count += 1;
             }
         }
     }
 
     fn harvest(self) -> FacetFruit {
-        let mut names = HashMap::new();
-        self.source_counts
-            .add_names_to(self.sources.as_ref(), &mut names);
-        let months = (self.first_month..)
-            .zip(self.month_counts)
-            .filter(|(_, count)| *count > 0)
-            .collect();
-        (names, months)
+        let numbered = self.numbers.iter().max().map_or(0, |n| *n as usize + 1);
+        let mut sources = vec![0; numbered];
+        for (number, count) in self.numbers.iter().zip(self.source_counts) {
+            sources[*number as usize] += count;
+        }
+        FacetFruit {
+            sources,
+            months: self.months,
+        }
     }
 }
 
@@ -204,5 +374,23 @@ mod tests {
                 "{date}"
             );
         }
+    }
+
+    #[test]
+    fn month_counts_add_over_ranges_either_side() {
+        let months = |first, counts: &[u64]| MonthCounts {
+            first,
+            counts: counts.to_vec(),
+        };
+        let mut all = MonthCounts::default();
+        all.add(&months(10, &[1, 2]), |c| c);
+        assert_eq!(all, months(10, &[1, 2]));
+        // Earlier, overlapping, and later months, a sample's doubled.
+        all.add(&months(8, &[5, 0, 1]), |c| c * 2);
+        assert_eq!(all, months(8, &[10, 0, 3, 2]));
+        all.add(&months(13, &[7]), |c| c);
+        assert_eq!(all, months(8, &[10, 0, 3, 2, 0, 7]));
+        all.add(&MonthCounts::default(), |c| c);
+        assert_eq!(all, months(8, &[10, 0, 3, 2, 0, 7]));
     }
 }

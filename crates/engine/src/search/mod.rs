@@ -38,6 +38,7 @@ pub use response::{Duplicates, Hit, SearchResponse};
 use crate::analysis::Analysis;
 use crate::article::Article;
 use crate::error::EngineError;
+use crate::facets::SourceNames;
 use crate::index::NewsIndex;
 use crate::query::compile::compile_in_two_passes;
 use crate::query::parse::parse;
@@ -63,6 +64,8 @@ pub struct Engine {
     /// samples the rest ([`tally::COUNTED_EXACTLY`]).
     pub counted_exactly: u64,
     pub(crate) suggestions: Arc<crate::suggest::SuggestState>,
+    /// The source names facets count, read once per segment.
+    source_names: Arc<SourceNames>,
     synonyms: Option<Arc<SynonymFile>>,
     /// The stored dictionary the engine was opened with, when it follows it.
     dictionary: Option<Option<String>>,
@@ -92,6 +95,7 @@ impl Engine {
             two_passes_from: crate::query::compile::TWO_PASSES_FROM,
             counted_exactly: tally::COUNTED_EXACTLY,
             suggestions: Arc::default(),
+            source_names: Arc::default(),
             synonyms: None,
             dictionary: None,
         })
@@ -196,7 +200,7 @@ impl Engine {
             request.sort,
             window,
             ranking::Counting {
-                facets: request.facets,
+                facets: request.facets.then_some(self.source_names.as_ref()),
                 exactly_up_to: if request.exact_total {
                     u64::MAX
                 } else {

@@ -13,7 +13,7 @@ use super::budget::{BestByScore, Budgeted};
 use super::request::Sort;
 use super::tally::Tally;
 use crate::error::EngineError;
-use crate::facets::{FacetCollector, Facets};
+use crate::facets::{FacetCollector, Facets, SourceNames};
 use crate::query::compile::Compiled;
 use crate::schema::{Columns, names};
 
@@ -32,12 +32,13 @@ pub struct Collected {
     pub facets: Option<Facets>,
 }
 
-/// What a run counts besides the page: the facets, if asked, and how many
-/// matches are counted one by one before the rest is sampled (where the
-/// run counts apart from its ranking).
+/// What a run counts besides the page: the facets, if asked (with the
+/// engine's numbered source names), and how many matches are counted one
+/// by one before the rest is sampled (where the run counts apart from its
+/// ranking).
 #[derive(Debug, Clone, Copy)]
-pub struct Counting {
-    pub facets: bool,
+pub struct Counting<'a> {
+    pub facets: Option<&'a SourceNames>,
     pub exactly_up_to: u64,
 }
 
@@ -64,14 +65,15 @@ pub fn collect(
     query: &Compiled,
     sort: Sort,
     window: usize,
-    counting: Counting,
+    counting: Counting<'_>,
     deadline: Instant,
     partial: &Arc<AtomicBool>,
 ) -> Result<Collected, EngineError> {
     if let (Sort::Relevance, Some(passes)) = (sort, &query.passes) {
-        let facets = counting.facets.then_some(FacetCollector {
-            top_sources: crate::facets::TOP_SOURCES,
-        });
+        let facets = counting
+            .facets
+            .map(|names| FacetCollector::new(searcher, names))
+            .transpose()?;
         let tally = Tally::new(
             facets,
             counting.exactly_up_to,
@@ -160,13 +162,13 @@ fn collect_in_one_pass(
     query: &dyn Query,
     sort: Sort,
     window: usize,
-    facets: bool,
+    facets: Option<&SourceNames>,
     deadline: Instant,
     partial: &Arc<AtomicBool>,
 ) -> Result<Collected, EngineError> {
-    let facets = facets.then_some(FacetCollector {
-        top_sources: crate::facets::TOP_SOURCES,
-    });
+    let facets = facets
+        .map(|names| FacetCollector::new(searcher, names))
+        .transpose()?;
     let scored = |hits: Vec<(Score, DocAddress)>| -> Vec<Candidate> {
         hits.into_iter()
             .map(|(score, address)| Candidate {

@@ -128,7 +128,7 @@ impl Engine {
             Sort::Relevance,
             window,
             super::ranking::Counting {
-                facets: false,
+                facets: None,
                 exactly_up_to: self.counted_exactly,
             },
             deadline,

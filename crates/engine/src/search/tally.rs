@@ -144,24 +144,16 @@ impl SegmentCollector for TallyInSegment {
         let exact = !self.is_sample;
         let mut facets = self.facets.map(SegmentCollector::harvest);
         if let (Some(into), Some(sample)) = (&mut facets, self.sampled_facets) {
-            add_scaled(into, sample.harvest(), self.scale);
+            let scale = self.scale;
+            into.add(&sample.harvest(), |count| {
+                (count as f64 * scale).round() as u64
+            });
         }
         SegmentTally {
             total: self.counted as f64 + self.sampled as f64 * self.scale,
             exact,
             facets,
         }
-    }
-}
-
-/// Adds a sample's facet counts, each standing for `scale` matches.
-fn add_scaled(into: &mut FacetFruit, sample: FacetFruit, scale: f64) {
-    let scaled = |count: u64| (count as f64 * scale).round() as u64;
-    for (name, count) in sample.0 {
-        *into.0.entry(name).or_default() += scaled(count);
-    }
-    for (month, count) in sample.1 {
-        *into.1.entry(month).or_default() += scaled(count);
     }
 }
 

@@ -243,6 +243,7 @@ fn two_passes_score_every_match_as_the_whole_query_does() {
             query: two.query.box_clone(),
             passes: None,
         };
+        let names = crate::facets::SourceNames::default();
         let run = |compiled: &Compiled| {
             let partial = Arc::new(AtomicBool::new(false));
             let collected = ranking::collect(
@@ -251,7 +252,7 @@ fn two_passes_score_every_match_as_the_whole_query_does() {
                 Sort::Relevance,
                 100,
                 ranking::Counting {
-                    facets: true,
+                    facets: Some(&names),
                     exactly_up_to: tally::COUNTED_EXACTLY,
                 },
                 deadline,
