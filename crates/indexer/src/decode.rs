@@ -221,6 +221,18 @@ pub fn declared_html_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 mod tests {
     use super::*;
 
+    /// Found by `fuzz::fuzz_encoding_detection`: GB18030 bytes that are
+    /// valid UTF-8 as well (为 is CE AA, also Ϊ) are read as UTF-8, as a
+    /// browser reads them; nothing in the bytes says otherwise.
+    #[test]
+    fn gb18030_bytes_valid_as_utf8_read_as_utf8() {
+        let text = "为 S9180ZCU2AWH1 / S9180CHC2AWH";
+        let bytes = GB18030.encode(text).0;
+        let decoded = decode(&bytes, None).expect("decodes");
+        assert_eq!(decoded.encoding, UTF_8.name());
+        assert_eq!(decoded.text, "\u{3AA} S9180ZCU2AWH1 / S9180CHC2AWH");
+    }
+
     /// Found by `fuzz::fuzz_encoding_detection`: short GB18030 text with
     /// Latin words fits EUC-JP or Shift_JIS too, and the guess won the tie.
     #[test]
