@@ -10,7 +10,7 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::dates::BEIJING_OFFSET_SECONDS;
-use crate::schema::Columns;
+use crate::schema::{Columns, SourceCounts};
 
 /// One facet value and how many matching articles have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,8 +135,7 @@ pub struct FacetSegmentCollector {
     /// The shared number of each of the column's ordinals.
     numbers: Arc<[u32]>,
     published: Column<tantivy::DateTime>,
-    /// Count per ordinal of the column.
-    source_counts: Vec<u64>,
+    source_counts: SourceCounts,
     /// Count per month from `first_month` on (months as `year * 12 +
     /// month0`): the segment's date range is known, so a flat array does.
     months: MonthCounts,
@@ -238,7 +237,7 @@ impl Collector for FacetCollector {
         let first_month = beijing_month(published.min_value().into_timestamp_secs());
         let last_month = beijing_month(published.max_value().into_timestamp_secs());
         Ok(FacetSegmentCollector {
-            source_counts: vec![0; numbers.len()],
+            source_counts: SourceCounts::for_column(sources.as_ref()),
             sources,
             numbers,
             published,
@@ -324,13 +323,7 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(sources) = &self.sources {
-            for ord in sources.term_ords(doc) {
-                if let Some(count) = self.source_counts.get_mut(ord as usize) {
-                    *count += 1;
-                }
-            }
-        }
+        self.source_counts.count(self.sources.as_ref(), doc);
         if let Some(date) = self.published.first(doc) {
             let month = beijing_month(date.into_timestamp_secs()) - self.months.first;
             if let Some(count) = self.months.counts.get_mut(month as usize) {
@@ -342,7 +335,7 @@ impl SegmentCollector for FacetSegmentCollector {
     fn harvest(self) -> FacetFruit {
         let numbered = self.numbers.iter().max().map_or(0, |n| *n as usize + 1);
         let mut sources = vec![0; numbered];
-        for (number, count) in self.numbers.iter().zip(self.source_counts) {
+        for (number, count) in self.numbers.iter().zip(self.source_counts.by_ordinal()) {
             sources[*number as usize] += count;
         }
         FacetFruit {

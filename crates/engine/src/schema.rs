@@ -181,6 +181,11 @@ impl SourceCounts {
         }
     }
 
+    /// The counts, by the column's ordinal.
+    pub fn by_ordinal(self) -> Vec<u64> {
+        self.by_ordinal
+    }
+
     /// The counts by name, added into `into`. The names are read in one
     /// pass over the column's dictionary, in ordinal order: looking each up
     /// on its own decodes a dictionary block per name, which made facets
