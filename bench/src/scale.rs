@@ -197,7 +197,9 @@ pub fn reload(args: &Args) -> anyhow::Result<()> {
 
 /// What each part of a search costs as the archive grows: the query
 /// benchmark's mix with facets, collapse and snippets each turned off in
-/// turn, and with all three off; JSON on standard output.
+/// turn, and with all three off; JSON on standard output, with, per kind
+/// of query, the share of the one-pass top ten the full search also finds
+/// (what two passes change in the ranking).
 pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::Result<()> {
     let dir = args.index.as_ref().context("--index DIR")?;
     let engine = Engine::open(dir, Analysis::default_shared())?;
@@ -265,8 +267,15 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
         .unwrap_or(3);
     // Per variant, per kind of query: the times of every pass after the first.
     let mut timings: Vec<HashMap<&str, Vec<Duration>>> = vec![HashMap::new(); variants.len()];
+    // Per kind: how many of the one-pass top ten the full search also has.
+    let mut agreement: HashMap<&str, (usize, usize)> = HashMap::new();
+    let one_pass_at = variants
+        .iter()
+        .position(|(name, _, _)| name == "full_one_pass")
+        .expect("the one-pass variant");
     for pass in 0..=passes {
         for (number, (kind, query)) in queries.iter().enumerate() {
+            let mut tops: [Vec<String>; 2] = Default::default();
             // Each query's first search reads what the others then find in
             // the caches: every variant takes its turn at going first.
             let turn = (number + pass) % variants.len();
@@ -277,13 +286,22 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
                     ..request.clone()
                 };
                 let started = Instant::now();
-                std::hint::black_box(engine.search(&request)?);
+                let found = std::hint::black_box(engine.search(&request)?);
+                if pass == 0 && (which == 0 || which == one_pass_at) {
+                    tops[which.min(1)] = found.hits.iter().map(|hit| hit.id.clone()).collect();
+                }
                 if pass > 0 {
                     timings[which]
                         .entry(kind)
                         .or_default()
                         .push(started.elapsed());
                 }
+            }
+            if pass == 0 {
+                let [full, one] = &tops;
+                let (shared, of) = agreement.entry(kind).or_default();
+                *shared += one.iter().filter(|id| full.contains(id)).count();
+                *of += one.len();
             }
         }
     }
@@ -305,6 +323,14 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
         }
         parts.insert(name.clone(), figure);
     }
+    let agreement: serde_json::Map<String, serde_json::Value> = agreement
+        .into_iter()
+        .map(|(kind, (shared, of))| (kind.to_string(), (shared as f64 / of.max(1) as f64).into()))
+        .collect();
+    parts.insert(
+        "top10_shared_with_one_pass".into(),
+        serde_json::Value::Object(agreement),
+    );
     println!("{}", serde_json::Value::Object(parts));
     Ok(())
 }
