@@ -193,6 +193,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Merge the index's segments into a few large ones, once an archive has
+    /// stopped growing (as OpenSearch's force merge): each search then looks
+    /// its words up in a few segments instead of dozens.
+    Merge {
+        #[command(flatten)]
+        index: IndexDir,
+        /// Segments to keep at most: twice the search threads (up to 4)
+        /// keeps every thread busy.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+        max_segments: u16,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the search page and the JSON endpoint.
     Serve {
         #[command(flatten)]
@@ -426,6 +440,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     report.articles,
                     report.seconds,
                     report.dictionary.as_deref().unwrap_or("jieba's own")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge {
+            index,
+            max_segments,
+            json,
+        } => {
+            let merged = xunwen_indexer::merge_down(
+                &index.dir,
+                usize::from(max_segments),
+                std::io::stderr().is_terminal(),
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&merged)?);
+            } else {
+                println!(
+                    "合并 merged: {} segments, now {} ({} articles merged) in {:.1} s; {:.1} MB on disk, was {:.1} MB",
+                    merged.segments_before,
+                    merged.segments_after,
+                    merged.articles_merged,
+                    merged.seconds,
+                    merged.bytes_after as f64 / 1e6,
+                    merged.bytes_before as f64 / 1e6,
                 );
             }
             Ok(ExitCode::SUCCESS)

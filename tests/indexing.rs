@@ -422,6 +422,14 @@ fn second_indexer_fails_at_once_naming_the_holder() {
         started.elapsed() < Duration::from_secs(10),
         "the second indexer did not fail at once"
     );
+    // Merging down needs the single writer too.
+    let merge = search(&["merge", "--index", arg(&index)]);
+    assert!(!merge.status.success());
+    assert!(
+        stderr(&merge).contains(&first.id().to_string()),
+        "{}",
+        stderr(&merge)
+    );
 
     first.kill().expect("kill the first indexer");
     first.wait().expect("wait");
@@ -437,6 +445,121 @@ fn second_indexer_fails_at_once_naming_the_holder() {
         stderr(&third)
     );
     assert_eq!(article_count(&index), 1);
+}
+
+/// What a query found: its hits (id and score), total and facets.
+struct Answer {
+    hits: Vec<(String, f64)>,
+    total: Value,
+    facets: Value,
+}
+
+/// The answers to a few queries.
+fn answers(index: &Path) -> Vec<Answer> {
+    [
+        "中国",
+        "经济 发展",
+        "第十届中国西部文化产业博览会的主题是什么？",
+    ]
+    .iter()
+    .map(|query| {
+        let output = search(&["query", query, "--json", "--index", arg(index)]);
+        assert!(output.status.success(), "query failed: {}", stderr(&output));
+        let found: Value = serde_json::from_slice(&output.stdout).expect("query JSON");
+        let hits = found["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|hit| {
+                let id = hit["id"].as_str().expect("id").to_string();
+                (id, hit["score"].as_f64().expect("score"))
+            })
+            .collect();
+        Answer {
+            hits,
+            total: found["total"].clone(),
+            facets: found["facets"].clone(),
+        }
+    })
+    .collect()
+}
+
+/// `search merge`: an index of several segments, merged down to two,
+/// holds every article, answers every query as before and keeps no file
+/// of the merged-away segments.
+#[test]
+fn merging_down_keeps_every_article_and_every_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = dir.path().join("index");
+    let all = dir.path().join("all.jsonl");
+    crud_subset(&all, 600);
+    let text = std::fs::read_to_string(&all).expect("subset");
+    let lines: Vec<&str> = text.lines().collect();
+    // One segment a run, at least.
+    for (part, chunk) in lines.chunks(120).enumerate() {
+        let input = dir.path().join(format!("part-{part}.jsonl"));
+        write(&input, chunk.join("\n"));
+        index_report(&index, &[&input]);
+    }
+    let segments = |index: &Path| -> u64 {
+        let output = search(&["stats", "--json", "--index", arg(index)]);
+        let stats: Value = serde_json::from_slice(&output.stdout).expect("stats JSON");
+        stats["segments"].as_u64().expect("segments")
+    };
+    let before_segments = segments(&index);
+    assert!(before_segments > 2, "{before_segments} segments");
+    let before = answers(&index);
+
+    let output = search(&[
+        "merge",
+        "--index",
+        arg(&index),
+        "--max-segments",
+        "2",
+        "--json",
+    ]);
+    assert!(output.status.success(), "merge failed: {}", stderr(&output));
+    let merged: Value = serde_json::from_slice(&output.stdout).expect("merge JSON");
+    assert_eq!(merged["segments_before"].as_u64(), Some(before_segments));
+    assert_eq!(merged["segments_after"].as_u64(), Some(2));
+    // A segment as large as a merged one's share may be left as it is.
+    let articles_merged = merged["articles_merged"].as_u64().expect("articles_merged");
+    assert!((1..=600).contains(&articles_merged), "{articles_merged}");
+    assert_eq!(segments(&index), 2);
+    assert_eq!(article_count(&index), 600);
+
+    let after = answers(&index);
+    for (before, after) in before.iter().zip(&after) {
+        assert_eq!(before.total, after.total);
+        assert_eq!(before.facets, after.facets);
+        // The same scores in the same order; articles of equal score may
+        // swap, as their order follows their place in the segments.
+        let scores = |answer: &Answer| answer.hits.iter().map(|h| h.1).collect::<Vec<_>>();
+        assert_eq!(scores(before), scores(after));
+        for (id, score) in &after.hits {
+            if let Some((_, was)) = before.hits.iter().find(|(other, _)| other == id) {
+                assert_eq!(was, score, "{id}");
+            }
+        }
+    }
+    let segment_files = std::fs::read_dir(&index)
+        .expect("index dir")
+        .flatten()
+        .filter(|entry| entry.path().extension().is_some_and(|e| e == "idx"))
+        .count();
+    assert_eq!(segment_files, 2, "files of merged-away segments are left");
+
+    // Already at most that many: nothing to do.
+    let again = search(&[
+        "merge",
+        "--index",
+        arg(&index),
+        "--max-segments",
+        "2",
+        "--json",
+    ]);
+    let again: Value = serde_json::from_slice(&again.stdout).expect("merge JSON");
+    assert_eq!(again["articles_merged"].as_u64(), Some(0));
 }
 
 /// Checks an index after a kill: it opens, its files pass checksum

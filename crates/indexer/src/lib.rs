@@ -13,6 +13,7 @@ pub mod decode;
 pub mod export;
 pub mod extract;
 pub mod manifest;
+pub mod merge;
 pub mod reanalyze;
 pub mod run;
 pub mod sink;
@@ -20,6 +21,7 @@ pub mod text;
 pub mod walk;
 
 pub use export::export_to_cluster;
+pub use merge::merge_down;
 pub use reanalyze::{ReanalyzeOptions, ReanalyzeReport, reanalyze};
 pub use run::{IndexOptions, Notice, Report, RunError, run};
 pub use sink::ClusterTarget;

@@ -21,6 +21,7 @@ use tantivy::{
     Term,
 };
 
+pub use merges::{MergeProgress, MergedDown};
 pub use writer::{ArticleWriter, Upsert};
 
 use crate::analysis::{Analysis, register_analyzers};

@@ -24,30 +24,13 @@ impl NewsIndex {
         threads: usize,
         memory_budget: usize,
     ) -> Result<ArticleWriter, EngineError> {
-        let lock = WriterLock::acquire(&self.path).map_err(|e| match e {
-            EngineError::Io { source, .. }
-                if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
-            {
-                EngineError::ReadOnly(self.path.clone())
-            }
-            other => other,
-        })?;
         let threads = threads.max(1);
         let options = tantivy::indexer::IndexWriterOptions::builder()
             .num_worker_threads(threads)
             .memory_budget_per_thread(memory_budget / threads)
             .num_merge_threads(MERGE_THREADS)
             .build();
-        let writer = self
-            .index
-            .writer_with_options(options)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => EngineError::WriterBusy {
-                    index: self.path.clone(),
-                    holder: "another writer in this process".into(),
-                },
-                other => other.into(),
-            })?;
+        let (lock, writer) = self.locked_writer(options)?;
         writer.set_merge_policy(Box::new(BoundedMerges::new(
             self.path.clone(),
             MAX_MERGE_BYTES,
@@ -67,6 +50,34 @@ impl NewsIndex {
             reloaded: Instant::now(),
             _lock: lock,
         })
+    }
+}
+
+impl NewsIndex {
+    /// tantivy's writer, with our lock (which names the holder) taken first.
+    pub(super) fn locked_writer(
+        &self,
+        options: tantivy::indexer::IndexWriterOptions,
+    ) -> Result<(WriterLock, IndexWriter), EngineError> {
+        let lock = WriterLock::acquire(&self.path).map_err(|e| match e {
+            EngineError::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+            {
+                EngineError::ReadOnly(self.path.clone())
+            }
+            other => other,
+        })?;
+        let writer = self
+            .index
+            .writer_with_options(options)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => EngineError::WriterBusy {
+                    index: self.path.clone(),
+                    holder: "another writer in this process".into(),
+                },
+                other => other.into(),
+            })?;
+        Ok((lock, writer))
     }
 }
 
