@@ -152,12 +152,13 @@ pub struct MergeProgress {
 
 impl NewsIndex {
     /// Merges the last commit's segments into at most `max_segments`, of
-    /// about equal size, one merge at a time (each reads its segments
+    /// about equal size, one merge at a time: each reads its segments
     /// through mmap, so the pages one merge reads count in this process's
-    /// memory until it ends). `progress` hears before the first merge and
-    /// after each. Crash-safe: a merge replaces its segments in one atomic
-    /// write of the index's metadata, or not at all. Takes the single
-    /// writer, so it waits for no indexer and no indexer for it.
+    /// memory until it ends, and the disk needs room for one merge's
+    /// output. `progress` hears before the first merge and after each.
+    /// Crash-safe: a merge replaces its segments in one atomic write of the
+    /// index's metadata, or not at all. Takes the single writer, so it
+    /// never runs beside an indexer.
     pub fn merge_down(
         &self,
         max_segments: usize,
@@ -194,12 +195,16 @@ impl NewsIndex {
         progress(done);
         for group in &merges {
             writer.merge(group).wait()?;
+            // The merged-away segments' files go now, not at the next
+            // commit: the disk holds one merge's worth more, not a copy.
+            writer.garbage_collect_files().wait()?;
             done.articles_done += group.iter().map(|id| articles[id]).sum::<u64>();
             progress(done);
         }
-        // The merged-away segments' files go now, not at the next commit.
-        writer.garbage_collect_files().wait()?;
         writer.wait_merging_threads()?;
+        // Checked here, as the writer checks what it commits, so that a
+        // server started next reads none of the new files' checksums.
+        self.verify()?;
         Ok(MergedDown {
             segments_before,
             segments_after: self.index.searchable_segment_ids()?.len(),
