@@ -415,7 +415,8 @@ fn second_indexer_fails_at_once_naming_the_holder() {
     assert!(!second.status.success());
     let message = stderr(&second);
     assert!(
-        message.contains("another indexer") && message.contains(&first.id().to_string()),
+        message.contains("another indexer")
+            && message.contains(&format!("`search index` process {}", first.id())),
         "{message}"
     );
     assert!(

@@ -52,8 +52,20 @@ impl WriterLock {
             });
         }
         let started = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
+        // The program and its command (`search index`, `search merge`).
+        let command: Vec<String> = std::env::args()
+            .take(2)
+            .enumerate()
+            .map(|(at, arg)| match at {
+                0 => Path::new(&arg)
+                    .file_name()
+                    .map_or(arg.clone(), |name| name.to_string_lossy().into_owned()),
+                _ => arg,
+            })
+            .collect();
         let holder = format!(
-            "`search index` process {} started at {started}",
+            "`{}` process {} started at {started}",
+            command.join(" "),
             std::process::id()
         );
         let written = file
