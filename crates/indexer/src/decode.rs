@@ -113,6 +113,16 @@ fn finish(encoding: &'static Encoding, bytes: &[u8]) -> Result<Decoded, DecodeEr
     })
 }
 
+/// Characters Chinese news hardly holds, but which a wrong legacy encoding
+/// often reads bytes as: private use, compatibility ideographs and the
+/// fullwidth signs ￠￡￢￣￤￦ (not ￥, which prices use). Among encodings
+/// that fit the bytes equally well, the one reading fewer of them wins:
+/// 担任 in GB18030 is valid Big5-HKSCS too, read as 童￤.
+fn is_unlikely_in_news(c: char) -> bool {
+    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F900}'..='\u{FAFF}' | '\u{FFE0}'..='\u{FFEF}')
+        && c != '\u{FFE5}'
+}
+
 /// Decodes bytes. `declared` is the charset a page declares (HTML meta, HTTP
 /// header); it only decides when the bytes themselves do not.
 pub fn decode(bytes: &[u8], declared: Option<&'static Encoding>) -> Result<Decoded, DecodeError> {
@@ -157,8 +167,16 @@ pub fn decode(bytes: &[u8], declared: Option<&'static Encoding>) -> Result<Decod
         .into_iter()
         .flatten()
         .filter(|e| !e.is_single_byte() && *e != UTF_8 && *e != UTF_16LE && *e != UTF_16BE)
-        .map(|e| (count_replacements(e, bytes).1, e))
-        .min_by_key(|(errors, _)| *errors);
+        .map(|e| {
+            let (text, errors) = count_replacements(e, bytes);
+            (
+                errors + text.chars().filter(|c| is_unlikely_in_news(*c)).count(),
+                errors,
+                e,
+            )
+        })
+        .min_by_key(|(misfit, _, _)| *misfit)
+        .map(|(_, errors, encoding)| (errors, encoding));
     if let Some((errors, encoding)) = best
         && (errors as f64) <= bytes.len() as f64 * MAX_REPLACED_SHARE
     {
@@ -250,6 +268,20 @@ mod tests {
             (decoded.text != text).then_some((text, decoded.text))
         });
         assert_eq!(found, None);
+    }
+
+    /// Found by `fuzz::fuzz_encoding_detection`: two Chinese characters
+    /// among Latin words fit GB18030 and Big5-HKSCS alike, and the guess
+    /// (Big5) read 担任 as 童￤.
+    #[test]
+    fn short_gb18030_text_is_not_taken_for_big5_signs() {
+        let text = "担任CHARTERED SEMICONDUCTOR MANU";
+        let (bytes, _, _) = GB18030.encode(text);
+        assert_eq!(decode(&bytes, None).expect("decodes").text, text);
+        // Real Big5 still reads as Big5.
+        let (big5, _, _) = BIG5.encode("中央社記者報導，臺灣的新聞。");
+        let decoded = decode(&big5, None).expect("decodes");
+        assert_eq!(decoded.text, "中央社記者報導，臺灣的新聞。");
     }
 
     #[test]
