@@ -511,16 +511,19 @@ fn merging_down_keeps_every_article_and_every_answer() {
     assert!(before_segments > 2, "{before_segments} segments");
     let before = answers(&index);
 
-    let output = search(&[
-        "merge",
-        "--index",
-        arg(&index),
-        "--max-segments",
-        "2",
-        "--json",
-    ]);
-    assert!(output.status.success(), "merge failed: {}", stderr(&output));
-    let merged: Value = serde_json::from_slice(&output.stdout).expect("merge JSON");
+    let merge_to_two = || -> Value {
+        let output = search(&[
+            "merge",
+            "--index",
+            arg(&index),
+            "--max-segments",
+            "2",
+            "--json",
+        ]);
+        assert!(output.status.success(), "merge failed: {}", stderr(&output));
+        serde_json::from_slice(&output.stdout).expect("merge JSON")
+    };
+    let merged = merge_to_two();
     assert_eq!(merged["segments_before"].as_u64(), Some(before_segments));
     assert_eq!(merged["segments_after"].as_u64(), Some(2));
     // A segment as large as a merged one's share may be left as it is.
@@ -551,16 +554,7 @@ fn merging_down_keeps_every_article_and_every_answer() {
     assert_eq!(segment_files, 2, "files of merged-away segments are left");
 
     // Already at most that many: nothing to do.
-    let again = search(&[
-        "merge",
-        "--index",
-        arg(&index),
-        "--max-segments",
-        "2",
-        "--json",
-    ]);
-    let again: Value = serde_json::from_slice(&again.stdout).expect("merge JSON");
-    assert_eq!(again["articles_merged"].as_u64(), Some(0));
+    assert_eq!(merge_to_two()["articles_merged"].as_u64(), Some(0));
 }
 
 /// Checks an index after a kill: it opens, its files pass checksum

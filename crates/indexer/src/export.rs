@@ -9,7 +9,7 @@ use xunwen_engine::NewsIndex;
 use xunwen_engine::analysis::Analysis;
 
 use crate::manifest::Manifest;
-use crate::run::{Report, RunError, progress_bar};
+use crate::run::{ARTICLES_BAR, Report, RunError, progress_bar};
 use crate::sink::{ClusterSink, ClusterTarget, Sink};
 
 /// Articles between checkpoints of an export.
@@ -27,13 +27,7 @@ pub fn export_to_cluster(
     let total = index.reader()?.searcher().num_docs();
     let mut sink: Box<dyn Sink> = Box::new(ClusterSink::open(target, &analysis)?);
     let mut report = Report::default();
-    let bar = progress_bar(total, show_progress);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} articles {per_sec} ETA {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(total, ARTICLES_BAR, show_progress);
     // The local index's own manifest is not the cluster's: an export
     // checkpoints with an empty one.
     let manifest = Manifest::default();

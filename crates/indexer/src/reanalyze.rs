@@ -10,15 +10,14 @@
 //! the work again.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use xunwen_engine::NewsIndex;
 use xunwen_engine::index::{analysis_for, remove_unused_dictionaries, store_dictionary};
 
 use crate::manifest::Manifest;
-use crate::run::RunError;
+use crate::run::{ARTICLES_BAR, RunError, progress_bar};
 
 /// Settings of a re-analysis.
 #[derive(Debug, Clone)]
@@ -74,21 +73,7 @@ pub fn reanalyze(options: &ReanalyzeOptions) -> Result<ReanalyzeReport, RunError
         manifest.dictionary = Some(hash);
     }
     let total = index.reader()?.searcher().num_docs();
-    let bar = ProgressBar::with_draw_target(
-        Some(total),
-        if options.show_progress {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} articles {per_sec} ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
+    let bar = progress_bar(total, ARTICLES_BAR, options.show_progress);
     let mut articles = 0u64;
     index.for_each_article(|article| {
         writer.replace(&article)?;

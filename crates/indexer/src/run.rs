@@ -96,9 +96,17 @@ enum Message {
     FileDone(FileEntry),
 }
 
-pub(crate) fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
+/// A bar of bytes read, for indexing.
+pub(crate) const BYTES_BAR: &str = "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}";
+/// A bar of articles done; `{msg}` says what is done to them.
+pub(crate) const ARTICLES_BAR: &str =
+    "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} articles {msg} {per_sec} ETA {eta}";
+
+/// The progress bar of a long run, on standard error when `show`, with its
+/// rate and ETA, in `template`.
+pub(crate) fn progress_bar(length: u64, template: &str, show: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(
-        Some(total_bytes),
+        Some(length),
         if show {
             ProgressDrawTarget::stderr()
         } else {
@@ -106,10 +114,7 @@ pub(crate) fn progress_bar(total_bytes: u64, show: bool) -> ProgressBar {
         },
     );
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
@@ -170,7 +175,7 @@ pub fn run(paths: &[PathBuf], options: &IndexOptions) -> Result<Report, RunError
     }
     let total_bytes: u64 = to_read.iter().map(|f| f.size).sum();
     let total_files = to_read.len();
-    let bar = progress_bar(total_bytes, options.show_progress);
+    let bar = progress_bar(total_bytes, BYTES_BAR, options.show_progress);
     let bytes_read = Arc::new(AtomicU64::new(0));
 
     let (file_sender, file_receiver) = unbounded::<FileEntry>();
