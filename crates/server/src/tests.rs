@@ -455,10 +455,7 @@ async fn large_bodies_are_refused() {
         .body(Body::from(vec![b'x'; 1 << 20]))
         .expect("request");
     let (status, _, _) = send(&server, request).await;
-    assert!(
-        status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::METHOD_NOT_ALLOWED,
-        "{status}"
-    );
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     let request = Request::builder()
         .uri(format!("/api/search?{}", q("防汛")))
         .header(header::CONTENT_LENGTH, 1 << 20)
