@@ -61,6 +61,10 @@ pub(crate) struct Args {
     /// query-parts: one more variant, what it costs in time.
     #[arg(long)]
     pub(crate) two_passes_from: Option<u64>,
+    /// query-parts: every variant in this order (relevance, newest,
+    /// oldest, recent).
+    #[arg(long, default_value = "relevance")]
+    pub(crate) sort: xunwen_engine::search::Sort,
     /// query-parts: only the queries of these kinds (short, question,
     /// keywords, passage).
     #[arg(long, value_delimiter = ',')]

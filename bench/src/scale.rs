@@ -203,7 +203,10 @@ pub fn reload(args: &Args) -> anyhow::Result<()> {
 pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::Result<()> {
     let dir = args.index.as_ref().context("--index DIR")?;
     let engine = Engine::open(dir, Analysis::default_shared())?;
-    let full = SearchRequest::default();
+    let full = SearchRequest {
+        sort: args.sort,
+        ..SearchRequest::default()
+    };
     let only = |facets: bool, collapse: bool, snippets: bool| SearchRequest {
         facets,
         collapse,
@@ -267,15 +270,15 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
         .unwrap_or(3);
     // Per variant, per kind of query: the times of every pass after the first.
     let mut timings: Vec<HashMap<&str, Vec<Duration>>> = vec![HashMap::new(); variants.len()];
-    // Per kind: how many of the one-pass top ten the full search also has.
-    let mut agreement: HashMap<&str, (usize, usize)> = HashMap::new();
+    // Per variant, per kind: how many of the one-pass top ten it also has.
+    let mut agreement: Vec<HashMap<&str, (usize, usize)>> = vec![HashMap::new(); variants.len()];
     let one_pass_at = variants
         .iter()
         .position(|(name, _, _)| name == "full_one_pass")
         .expect("the one-pass variant");
     for pass in 0..=passes {
         for (number, (kind, query)) in queries.iter().enumerate() {
-            let mut tops: [Vec<String>; 2] = Default::default();
+            let mut tops: Vec<Vec<String>> = vec![Vec::new(); variants.len()];
             // Each query's first search reads what the others then find in
             // the caches: every variant takes its turn at going first.
             let turn = (number + pass) % variants.len();
@@ -287,8 +290,8 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
                 };
                 let started = Instant::now();
                 let found = std::hint::black_box(engine.search(&request)?);
-                if pass == 0 && (which == 0 || which == one_pass_at) {
-                    tops[which.min(1)] = found.hits.iter().map(|hit| hit.id.clone()).collect();
+                if pass == 0 {
+                    tops[which] = found.hits.iter().map(|hit| hit.id.clone()).collect();
                 }
                 if pass > 0 {
                     timings[which]
@@ -298,10 +301,12 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
                 }
             }
             if pass == 0 {
-                let [full, one] = &tops;
-                let (shared, of) = agreement.entry(kind).or_default();
-                *shared += one.iter().filter(|id| full.contains(id)).count();
-                *of += one.len();
+                let one = &tops[one_pass_at];
+                for (top, by_kind) in tops.iter().zip(agreement.iter_mut()) {
+                    let (shared, of) = by_kind.entry(kind).or_default();
+                    *shared += one.iter().filter(|id| top.contains(id)).count();
+                    *of += one.len();
+                }
             }
         }
     }
@@ -313,24 +318,18 @@ pub fn query_parts(args: &Args, queries: &[(&'static str, String)]) -> anyhow::R
         })
     };
     let mut parts = serde_json::Map::new();
-    for ((name, _, _), by_kind) in variants.iter().zip(timings) {
+    for (((name, _, _), by_kind), shared) in variants.iter().zip(timings).zip(agreement) {
         let mut all: Vec<Duration> = by_kind.values().flatten().copied().collect();
         let mut figure = figures(&mut all);
         let mut kinds: Vec<(&str, Vec<Duration>)> = by_kind.into_iter().collect();
         kinds.sort();
         for (kind, mut took) in kinds {
             figure[kind] = figures(&mut took);
+            let (shared, of) = shared.get(kind).copied().unwrap_or_default();
+            figure[kind]["top10_shared_with_one_pass"] = (shared as f64 / of.max(1) as f64).into();
         }
         parts.insert(name.clone(), figure);
     }
-    let agreement: serde_json::Map<String, serde_json::Value> = agreement
-        .into_iter()
-        .map(|(kind, (shared, of))| (kind.to_string(), (shared as f64 / of.max(1) as f64).into()))
-        .collect();
-    parts.insert(
-        "top10_shared_with_one_pass".into(),
-        serde_json::Value::Object(agreement),
-    );
     println!("{}", serde_json::Value::Object(parts));
     Ok(())
 }
