@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, DocSet, Executor, Order, Score, Searcher, TERMINATED};
 
@@ -51,6 +51,12 @@ pub const RESCORED_AT_LEAST: usize = 300;
 /// The `window` best candidates in `sort` order, every match counted (and
 /// faceted, if asked), stopping at the deadline with `partial` raised.
 ///
+/// Sorted by date, a query that would rank in two passes (a union of words
+/// reaching many articles) reads every match's date for the page and counts
+/// beside it as the two passes do: a date costs far less to read than a
+/// match's facets. Any other query is walked once for both, as a second
+/// walk of a passage's minimum of words costs more than its facets.
+///
 /// Ranked by relevance in two passes, the matching words alone pick the
 /// best [`RESCORED_AT_LEAST`] (or three windows) with tantivy's pruning,
 /// and only those get the ranking parts: phrases, proximity and held spans
@@ -69,54 +75,75 @@ pub fn collect(
     deadline: Instant,
     partial: &Arc<AtomicBool>,
 ) -> Result<Collected, EngineError> {
-    if let (Sort::Relevance, Some(passes)) = (sort, &query.passes) {
-        let facets = counting
-            .facets
-            .map(|names| FacetCollector::new(searcher, names))
-            .transpose()?;
-        let tally = Tally::new(
-            facets,
-            counting.exactly_up_to,
-            searcher.num_docs(),
+    match (sort, &query.passes) {
+        (Sort::Relevance, Some(passes)) => {
+            counted_beside(searcher, query, counting, deadline, partial, || {
+                let best = BestByScore::new(
+                    (window * 3).max(RESCORED_AT_LEAST),
+                    deadline,
+                    Arc::clone(partial),
+                );
+                let best = searcher.search(passes.first.as_ref(), &best)?;
+                with_parts(searcher, passes.parts.as_ref(), best, window)
+            })
+        }
+        (Sort::Newest | Sort::Oldest, Some(_)) => {
+            counted_beside(searcher, query, counting, deadline, partial, || {
+                let top = by_date(sort, window);
+                let hits =
+                    searcher.search(query.query.as_ref(), &budgeted(top, deadline, partial))?;
+                Ok(dated(hits))
+            })
+        }
+        _ => collect_in_one_pass(
+            searcher,
+            query.query.as_ref(),
+            sort,
+            window,
+            counting.facets,
             deadline,
-            Arc::clone(partial),
-        );
-        let best = BestByScore::new(
-            (window * 3).max(RESCORED_AT_LEAST),
-            deadline,
-            Arc::clone(partial),
-        );
-        // The counting runs beside the ranking, on a thread of its own: the
-        // two read the same postings for different ends, and neither waits
-        // for the other.
-        let (tallied, candidates) = std::thread::scope(|scope| {
-            let tallied = scope.spawn(|| count(searcher, query.query.as_ref(), &tally));
-            let candidates = searcher
-                .search(passes.first.as_ref(), &best)
-                .map_err(EngineError::from)
-                .and_then(|best| with_parts(searcher, passes.parts.as_ref(), best, window));
-            let tallied = tallied
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (tallied, candidates)
-        });
-        let (tallied, candidates) = (tallied?, candidates?);
-        return Ok(Collected {
-            candidates,
-            total: tallied.total,
-            total_exact: tallied.exact,
-            facets: tallied.facets,
-        });
+            partial,
+        ),
     }
-    collect_in_one_pass(
-        searcher,
-        query.query.as_ref(),
-        sort,
-        window,
-        counting.facets,
+}
+
+/// The page from `candidates`, with the total and facets counted beside it
+/// on a thread of its own: the two read the same postings for different
+/// ends, and neither waits for the other.
+fn counted_beside(
+    searcher: &Searcher,
+    query: &Compiled,
+    counting: Counting<'_>,
+    deadline: Instant,
+    partial: &Arc<AtomicBool>,
+    candidates: impl FnOnce() -> Result<Vec<Candidate>, EngineError>,
+) -> Result<Collected, EngineError> {
+    let facets = counting
+        .facets
+        .map(|names| FacetCollector::new(searcher, names))
+        .transpose()?;
+    let tally = Tally::new(
+        facets,
+        counting.exactly_up_to,
+        searcher.num_docs(),
         deadline,
-        partial,
-    )
+        Arc::clone(partial),
+    );
+    let (tallied, candidates) = std::thread::scope(|scope| {
+        let tallied = scope.spawn(|| count(searcher, query.query.as_ref(), &tally));
+        let candidates = candidates();
+        let tallied = tallied
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (tallied, candidates)
+    });
+    let (tallied, candidates) = (tallied?, candidates?);
+    Ok(Collected {
+        candidates,
+        total: tallied.total,
+        total_exact: tallied.exact,
+        facets: tallied.facets,
+    })
 }
 
 /// Every match counted, and faceted if asked (see [`Tally`]).
@@ -210,23 +237,10 @@ fn collect_in_one_pass(
             (scored(hits), total, facets)
         }
         Sort::Newest | Sort::Oldest => {
-            let order = if sort == Sort::Newest {
-                Order::Desc
-            } else {
-                Order::Asc
-            };
-            let top = TopDocs::with_limit(window)
-                .order_by_fast_field::<tantivy::DateTime>(names::PUBLISHED, order);
+            let top = by_date(sort, window);
             let (hits, total, facets) =
                 searcher.search(query, &budgeted((top, Count, facets), deadline, partial))?;
-            let by_date = hits
-                .into_iter()
-                .map(|(_, address)| Candidate {
-                    address,
-                    score: None,
-                })
-                .collect();
-            (by_date, total, facets)
+            (dated(hits), total, facets)
         }
         Sort::Recent => {
             let newest = newest_timestamp(searcher);
@@ -252,6 +266,28 @@ fn collect_in_one_pass(
         total_exact: true,
         facets,
     })
+}
+
+/// The `window` first matches in a date order (`Newest` or `Oldest`).
+fn by_date(
+    sort: Sort,
+    window: usize,
+) -> impl Collector<Fruit = Vec<(Option<tantivy::DateTime>, DocAddress)>> {
+    let order = if sort == Sort::Oldest {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
+    TopDocs::with_limit(window).order_by_fast_field::<tantivy::DateTime>(names::PUBLISHED, order)
+}
+
+fn dated<T>(hits: Vec<(T, DocAddress)>) -> Vec<Candidate> {
+    hits.into_iter()
+        .map(|(_, address)| Candidate {
+            address,
+            score: None,
+        })
+        .collect()
 }
 
 fn budgeted<C>(inner: C, deadline: Instant, partial: &Arc<AtomicBool>) -> Budgeted<C> {

@@ -371,4 +371,28 @@ fn totals_past_the_bound_are_estimated_from_a_sample_and_marked() {
         },
     );
     assert!(under.total_exact && under.total == 1_000, "{}", under.total);
+    // Sorted by date, the page is every match's newest, and the counts
+    // are sampled past the bound as well.
+    sampled.counted_exactly = 200;
+    let newest = SearchRequest {
+        query: "防汛".into(),
+        collapse: false,
+        sort: Sort::Newest,
+        ..SearchRequest::default()
+    };
+    let (estimate, counted) = (
+        search(&sampled, newest.clone()),
+        search(&exact, newest.clone()),
+    );
+    assert!(counted.total_exact && counted.total == 4_000);
+    assert!(!estimate.total_exact, "the sample is marked");
+    assert!(
+        off(estimate.total as u64, 4_000) < 0.05,
+        "{}",
+        estimate.total
+    );
+    assert_eq!(ids(&estimate), ids(&counted), "the same hits");
+    let dates: Vec<_> = estimate.hits.iter().map(|h| h.published).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    assert_eq!(dates[0], article("", "", "", "", 28).published);
 }
