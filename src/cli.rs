@@ -432,17 +432,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             options.threads = threads.clamp(1, 64);
             options.show_progress = std::io::stderr().is_terminal();
             let report = xunwen_indexer::reanalyze(&options)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
+            print_json_or(json, &report, || {
                 println!(
                     "重新分析 re-analysed {} articles in {:.1} s; dictionary: {}",
                     report.articles,
                     report.seconds,
                     report.dictionary.as_deref().unwrap_or("jieba's own")
                 );
-            }
-            Ok(ExitCode::SUCCESS)
+            })
         }
         Command::Merge {
             index,
@@ -454,9 +451,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 usize::from(max_segments),
                 std::io::stderr().is_terminal(),
             )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&merged)?);
-            } else {
+            print_json_or(json, &merged, || {
                 println!(
                     "合并 merged: {} segments, now {} ({} articles merged) in {:.1} s; {:.1} MB on disk, was {:.1} MB",
                     merged.segments_before,
@@ -466,8 +461,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     merged.bytes_after as f64 / 1e6,
                     merged.bytes_before as f64 / 1e6,
                 );
-            }
-            Ok(ExitCode::SUCCESS)
+            })
         }
         Command::Serve { settings } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -645,6 +639,21 @@ fn run_eval(
             metrics.map,
             metrics.p_at_5
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A command's result as the JSON a program reads, or as `text` prints it
+/// for a person.
+fn print_json_or(
+    json: bool,
+    value: &impl serde::Serialize,
+    text: impl FnOnce(),
+) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        text();
     }
     Ok(ExitCode::SUCCESS)
 }
